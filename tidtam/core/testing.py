@@ -1,0 +1,104 @@
+"""Factories and helpers shared by every app's tests."""
+
+import factory
+from django.test import Client
+
+from tidtam.accounts.choices import Role
+from tidtam.accounts.models import Membership, User
+from tidtam.organisations.choices import OrganisationKind
+from tidtam.organisations.models import Organisation
+from tidtam.plans.models import Framework, FrameworkVersion, Indicator, Node
+
+PASSWORD = "correct-horse-battery"
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    code = factory.Sequence(lambda n: f"org-{n}")
+    name_th = factory.Sequence(lambda n: f"หน่วยงานทดสอบ {n}")
+    name_en = factory.Sequence(lambda n: f"Test organisation {n}")
+    kind = OrganisationKind.MINISTRY
+    parent = None
+    path = factory.LazyAttribute(lambda o: f"{o.parent.path if o.parent else '/'}{o.code}/")
+    depth = factory.LazyAttribute(lambda o: o.path.count("/") - 1)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Sequence(lambda n: f"ผู้ใช้{n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = Role.REPORTER
+
+
+class FrameworkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Framework
+
+    code = factory.Sequence(lambda n: f"fw-{n}")
+    title_th = factory.Sequence(lambda n: f"กรอบแผนทดสอบ {n}")
+    title_en = factory.Sequence(lambda n: f"Test framework {n}")
+
+
+class FrameworkVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FrameworkVersion
+
+    framework = factory.SubFactory(FrameworkFactory)
+    label = "1"
+    is_current = True
+    levels = [{"key": "goal", "th": "เป้าหมาย", "en": "Goal"}, {"key": "target", "th": "เป้าย่อย", "en": "Target"}]
+
+
+class NodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Node
+
+    version = factory.SubFactory(FrameworkVersionFactory)
+    parent = None
+    code = factory.Sequence(lambda n: f"{n:02d}")
+    title_th = factory.Sequence(lambda n: f"โหนด {n}")
+    title_en = factory.Sequence(lambda n: f"Node {n}")
+    tree_path = factory.LazyAttribute(lambda o: f"{o.parent.tree_path if o.parent else '/'}{o.code}/")
+    depth = factory.LazyAttribute(lambda o: o.tree_path.count("/") - 1)
+
+
+class IndicatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Indicator
+
+    node = factory.SubFactory(NodeFactory)
+    code = factory.Sequence(lambda n: f"KPI-{n}")
+    name_th = factory.Sequence(lambda n: f"ตัวชี้วัด {n}")
+    unit = "ร้อยละ"
+
+
+def member(role: Role, organisation: Organisation, **user_fields) -> User:
+    """A user holding `role` over `organisation`."""
+    return MembershipFactory(role=role, organisation=organisation, user=UserFactory(**user_fields)).user
+
+
+def client_for(user: User | None) -> Client:
+    """A test client signed in as `user` (anonymous when None)."""
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client

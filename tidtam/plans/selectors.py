@@ -1,0 +1,88 @@
+"""Reads of plan frameworks. Every selector takes the user and starts from what that user may see."""
+
+from django.db.models import Count, Prefetch, QuerySet
+
+from tidtam.core.errors import NotFound
+from tidtam.core.permissions import Action, restrict
+from tidtam.plans.models import CrossLink, Framework, FrameworkVersion, Indicator, IndicatorTarget, Node
+
+
+def framework_list(*, user) -> QuerySet[Framework]:
+    return restrict(user, Action.VIEW, Framework.objects.all(), organisation_field=None)
+
+
+def framework_get(*, user, code: str) -> Framework:
+    framework = framework_list(user=user).filter(code=code).first()
+    if framework is None:
+        raise NotFound("framework_not_found", f"ไม่พบกรอบแผน '{code}' / No framework '{code}'", {"code": code})
+    return framework
+
+
+def framework_version_get(*, user, framework: Framework, label: str | None = None) -> FrameworkVersion:
+    """The named version of a framework, or its current one (the newest when none is marked current)."""
+    versions = framework.versions.all()
+    version = versions.filter(label=label).first() if label else (
+        versions.filter(is_current=True).first() or versions.order_by("-label").first())
+    if version is None:
+        raise NotFound("framework_version_not_found", "ไม่พบฉบับของกรอบแผน / No such framework version",
+                       {"framework": framework.code, "version": label})
+    return version
+
+
+def node_list(*, user, version: FrameworkVersion, parent: Node | None = None, max_depth: int | None = None,
+              root_only: bool = False) -> QuerySet[Node]:
+    """Nodes of a version in tree order, optionally below `parent`, down to `max_depth`; with their child counts."""
+    nodes = restrict(user, Action.VIEW, Node.objects.filter(version=version), organisation_field=None)
+    if parent is not None:
+        nodes = nodes.filter(tree_path__startswith=parent.tree_path).exclude(pk=parent.pk)
+        if root_only:
+            nodes = nodes.filter(parent=parent)
+    elif root_only:
+        nodes = nodes.filter(parent__isnull=True)
+    if max_depth is not None:
+        nodes = nodes.filter(depth__lte=max_depth)
+    return nodes.annotate(child_count=Count("children", distinct=True)).order_by("depth", "parent_id", "sort_order",
+                                                                               "code")
+
+
+def node_children(*, user, version: FrameworkVersion, parent: Node | None) -> QuerySet[Node]:
+    """The direct children of `parent` (the top level when None), in order, with their child counts."""
+    return node_list(user=user, version=version, parent=parent, root_only=True)
+
+
+def node_get(*, user, pk: int) -> Node:
+    node = (restrict(user, Action.VIEW, Node.objects.all(), organisation_field=None)
+            .select_related("version__framework", "parent").filter(pk=pk).first())
+    if node is None:
+        raise NotFound("node_not_found", f"ไม่พบโหนด {pk} / No plan node {pk}", {"id": pk})
+    return node
+
+
+def node_ancestors(*, node: Node) -> list[Node]:
+    """The nodes from the root down to `node`'s parent, in one query."""
+    codes = node.path_codes[:-1]
+    by_code = {n.code: n for n in Node.objects.filter(version_id=node.version_id, code__in=codes)}
+    return [by_code[code] for code in codes if code in by_code]
+
+
+def node_indicators(*, user, node: Node) -> QuerySet[Indicator]:
+    return (restrict(user, Action.VIEW, node.indicators.all(), organisation_field=None)
+            .select_related("responsible_organisation")
+            .prefetch_related(Prefetch("targets", queryset=IndicatorTarget.objects.order_by("period_start")), "values"))
+
+
+def node_cross_links(*, user, node: Node) -> list[CrossLink]:
+    """Links from and to `node`, with the node at the other end and its framework."""
+    related = ("source__version__framework", "target__version__framework")
+    outgoing = CrossLink.objects.filter(source=node).select_related(*related)
+    incoming = CrossLink.objects.filter(target=node).select_related(*related)
+    return list(outgoing) + list(incoming)
+
+
+def indicator_get(*, user, pk: int) -> Indicator:
+    indicator = (restrict(user, Action.VIEW, Indicator.objects.all(), organisation_field=None)
+                 .select_related("node__version__framework", "responsible_organisation")
+                 .prefetch_related("targets", "values").filter(pk=pk).first())
+    if indicator is None:
+        raise NotFound("indicator_not_found", f"ไม่พบตัวชี้วัด {pk} / No indicator {pk}", {"id": pk})
+    return indicator

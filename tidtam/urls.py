@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from tidtam.api.urls import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("accounts/", include("tidtam.accounts.urls")),
+    path("organisations/", include("tidtam.organisations.urls")),
+    path("", include("tidtam.plans.urls")),
+]
