@@ -72,7 +72,7 @@ class NodeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Node
 
-    version = factory.SubFactory(FrameworkVersionFactory)
+    framework_version = factory.SubFactory(FrameworkVersionFactory)
     parent = None
     code = factory.Sequence(lambda n: f"{n:02d}")
     title_th = factory.Sequence(lambda n: f"โหนด {n}")

@@ -26,10 +26,10 @@ class FrameworkVersionAdmin(AuditedAdmin):
 
 @admin.register(Node)
 class NodeAdmin(AuditedAdmin):
-    list_display = ["code", "title_th", "version", "depth"]
-    list_filter = ["version"]
+    list_display = ["code", "title_th", "framework_version", "depth"]
+    list_filter = ["framework_version"]
     search_fields = ["code", "title_th", "title_en"]
-    readonly_fields = ["version", "parent", "code", "tree_path", "depth"]
+    readonly_fields = ["framework_version", "parent", "code", "tree_path", "depth", "version"]
 
     def has_add_permission(self, request):
         return False  # nodes are added through `tidtam plans import`, which keeps codes and paths consistent

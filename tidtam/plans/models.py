@@ -83,8 +83,8 @@ class Node(Versioned):
 
     PERMISSION_KIND = "framework"
 
-    version = models.ForeignKey(FrameworkVersion, verbose_name=_("framework version"), on_delete=models.CASCADE,
-                                related_name="nodes")
+    framework_version = models.ForeignKey(FrameworkVersion, verbose_name=_("framework version"),
+                                          on_delete=models.CASCADE, related_name="nodes")
     parent = models.ForeignKey("self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.CASCADE,
                                related_name="children")
     code = models.CharField(_("code"), max_length=60)
@@ -100,8 +100,8 @@ class Node(Versioned):
         verbose_name = _("plan node")
         verbose_name_plural = _("plan nodes")
         ordering = ["tree_path"]
-        constraints = [models.UniqueConstraint(fields=["version", "code"], name="unique_node_code_per_version")]
-        indexes = [models.Index(fields=["version", "parent", "sort_order"])]
+        constraints = [models.UniqueConstraint(fields=["framework_version", "code"], name="unique_node_code_per_version")]
+        indexes = [models.Index(fields=["framework_version", "parent", "sort_order"])]
 
     def __str__(self) -> str:
         return f"{self.code} {self.title_th}"

@@ -29,10 +29,10 @@ def framework_version_get(*, user, framework: Framework, label: str | None = Non
     return version
 
 
-def node_list(*, user, version: FrameworkVersion, parent: Node | None = None, max_depth: int | None = None,
+def node_list(*, user, framework_version: FrameworkVersion, parent: Node | None = None, max_depth: int | None = None,
               root_only: bool = False) -> QuerySet[Node]:
     """Nodes of a version in tree order, optionally below `parent`, down to `max_depth`; with their child counts."""
-    nodes = restrict(user, Action.VIEW, Node.objects.filter(version=version), organisation_field=None)
+    nodes = restrict(user, Action.VIEW, Node.objects.filter(framework_version=framework_version), organisation_field=None)
     if parent is not None:
         nodes = nodes.filter(tree_path__startswith=parent.tree_path).exclude(pk=parent.pk)
         if root_only:
@@ -45,14 +45,14 @@ def node_list(*, user, version: FrameworkVersion, parent: Node | None = None, ma
                                                                                "code")
 
 
-def node_children(*, user, version: FrameworkVersion, parent: Node | None) -> QuerySet[Node]:
+def node_children(*, user, framework_version: FrameworkVersion, parent: Node | None) -> QuerySet[Node]:
     """The direct children of `parent` (the top level when None), in order, with their child counts."""
-    return node_list(user=user, version=version, parent=parent, root_only=True)
+    return node_list(user=user, framework_version=framework_version, parent=parent, root_only=True)
 
 
 def node_get(*, user, pk: int) -> Node:
     node = (restrict(user, Action.VIEW, Node.objects.all(), organisation_field=None)
-            .select_related("version__framework", "parent").filter(pk=pk).first())
+            .select_related("framework_version__framework", "parent").filter(pk=pk).first())
     if node is None:
         raise NotFound("node_not_found", f"ไม่พบโหนด {pk} / No plan node {pk}", {"id": pk})
     return node
@@ -61,7 +61,7 @@ def node_get(*, user, pk: int) -> Node:
 def node_ancestors(*, node: Node) -> list[Node]:
     """The nodes from the root down to `node`'s parent, in one query."""
     codes = node.path_codes[:-1]
-    by_code = {n.code: n for n in Node.objects.filter(version_id=node.version_id, code__in=codes)}
+    by_code = {n.code: n for n in Node.objects.filter(framework_version_id=node.framework_version_id, code__in=codes)}
     return [by_code[code] for code in codes if code in by_code]
 
 
@@ -73,7 +73,7 @@ def node_indicators(*, user, node: Node) -> QuerySet[Indicator]:
 
 def node_cross_links(*, user, node: Node) -> list[CrossLink]:
     """Links from and to `node`, with the node at the other end and its framework."""
-    related = ("source__version__framework", "target__version__framework")
+    related = ("source__framework_version__framework", "target__framework_version__framework")
     outgoing = CrossLink.objects.filter(source=node).select_related(*related)
     incoming = CrossLink.objects.filter(target=node).select_related(*related)
     return list(outgoing) + list(incoming)
@@ -81,7 +81,7 @@ def node_cross_links(*, user, node: Node) -> list[CrossLink]:
 
 def indicator_get(*, user, pk: int) -> Indicator:
     indicator = (restrict(user, Action.VIEW, Indicator.objects.all(), organisation_field=None)
-                 .select_related("node__version__framework", "responsible_organisation")
+                 .select_related("node__framework_version__framework", "responsible_organisation")
                  .prefetch_related("targets", "values").filter(pk=pk).first())
     if indicator is None:
         raise NotFound("indicator_not_found", f"ไม่พบตัวชี้วัด {pk} / No indicator {pk}", {"id": pk})

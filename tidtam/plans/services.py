@@ -63,8 +63,8 @@ def framework_version_update(*, actor, framework_version: FrameworkVersion, vers
     return versioned_update(actor=actor, obj=framework_version, version=version, changes=changes)
 
 
-def _tree_position(version: FrameworkVersion, code: str, parent: Node | None) -> tuple[str, int]:
-    if parent is not None and parent.version_id != version.pk:
+def _tree_position(framework_version: FrameworkVersion, code: str, parent: Node | None) -> tuple[str, int]:
+    if parent is not None and parent.framework_version_id != framework_version.pk:
         raise ValidationFailed("parent_other_version",
                                "โหนดแม่อยู่ในฉบับอื่นของกรอบแผน / The parent belongs to another framework version",
                                {"parent": ["other version"]})
@@ -77,11 +77,11 @@ def _tree_position(version: FrameworkVersion, code: str, parent: Node | None) ->
 
 
 @transaction.atomic
-def node_create(*, actor, version: FrameworkVersion, code: str, title_th: str, parent: Node | None = None,
+def node_create(*, actor, framework_version: FrameworkVersion, code: str, title_th: str, parent: Node | None = None,
                 **fields) -> Node:
-    _require(actor, Action.CREATE, version)
-    tree_path, depth = _tree_position(version, code, parent)
-    node = Node(version=version, parent=parent, code=code, title_th=title_th, tree_path=tree_path, depth=depth,
+    _require(actor, Action.CREATE, framework_version)
+    tree_path, depth = _tree_position(framework_version, code, parent)
+    node = Node(framework_version=framework_version, parent=parent, code=code, title_th=title_th, tree_path=tree_path, depth=depth,
                 **fields)
     return create_audited(actor=actor, obj=node)
 
@@ -90,7 +90,7 @@ def node_create(*, actor, version: FrameworkVersion, code: str, title_th: str, p
 def node_update(*, actor, node: Node, version: int, **changes) -> Node:
     """Change a node's texts or order. Its code and place in the tree are fixed: revise the framework instead."""
     _require(actor, Action.EDIT, node)
-    fixed = {"code", "parent", "version_id", "tree_path", "depth"} & changes.keys()
+    fixed = {"code", "parent", "framework_version", "tree_path", "depth"} & changes.keys()
     if fixed:
         raise ValidationFailed("node_position_immutable",
                                "รหัสและตำแหน่งของโหนดแก้ไขไม่ได้ ให้สร้างฉบับใหม่ของกรอบแผน / "
@@ -102,7 +102,8 @@ def node_update(*, actor, node: Node, version: int, **changes) -> Node:
 @transaction.atomic
 def crosswalk_create(*, actor, from_node: Node, to_node: Node, kind: str, note: str = "") -> Crosswalk:
     _require(actor, Action.CREATE, from_node)
-    if from_node.version.framework_id != to_node.version.framework_id or from_node.version_id == to_node.version_id:
+    old, new = from_node.framework_version, to_node.framework_version
+    if old.framework_id != new.framework_id or old.pk == new.pk:
         raise ValidationFailed("crosswalk_versions",
                                "การเทียบโยงต้องเชื่อมโหนดของสองฉบับในกรอบแผนเดียวกัน / "
                                "A crosswalk joins nodes of two versions of the same framework",
@@ -113,7 +114,7 @@ def crosswalk_create(*, actor, from_node: Node, to_node: Node, kind: str, note: 
 @transaction.atomic
 def cross_link_create(*, actor, source: Node, target: Node, kind: str, note: str = "") -> CrossLink:
     _require(actor, Action.CREATE, source)
-    if source.version.framework_id == target.version.framework_id:
+    if source.framework_version.framework_id == target.framework_version.framework_id:
         raise ValidationFailed("cross_link_same_framework",
                                "การเชื่อมโยงต้องเชื่อมโหนดของต่างกรอบแผน / A cross-link joins nodes of two frameworks",
                                {"target": ["same framework"]})
