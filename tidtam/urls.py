@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from tidtam.api.urls import api
+from tidtam.plans import views as plans_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -9,5 +10,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("tidtam.accounts.urls")),
     path("organisations/", include("tidtam.organisations.urls")),
+    path("", plans_views.home, name="home"),
     path("", include("tidtam.plans.urls")),
 ]

@@ -7,7 +7,13 @@ from django.utils import timezone
 from tidtam.accounts.choices import Role
 from tidtam.accounts.models import ApiToken, Membership
 from tidtam.accounts.services import (
-    login_check, membership_grant, membership_revoke, token_authenticate, token_issue, token_revoke, user_create,
+    login_check,
+    membership_grant,
+    membership_revoke,
+    token_authenticate,
+    token_issue,
+    token_revoke,
+    user_create,
 )
 from tidtam.core.errors import Forbidden, NotAuthenticated, Throttled
 from tidtam.core.models import AuditEntry
