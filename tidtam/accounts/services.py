@@ -21,12 +21,27 @@ TOKEN_PREFIX = "tdt_"
 
 
 @transaction.atomic
-def user_create(*, actor, username: str, password: str | None, first_name: str = "", last_name: str = "",
-                email: str = "", is_staff: bool = False, is_superuser: bool = False) -> User:
+def user_create(
+    *,
+    actor,
+    username: str,
+    password: str | None,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    is_staff: bool = False,
+    is_superuser: bool = False,
+) -> User:
     if actor is not None:
         require(actor, Action.CREATE, User)
-    user = User(username=username, first_name=first_name, last_name=last_name, email=email, is_staff=is_staff,
-                is_superuser=is_superuser)
+    user = User(
+        username=username,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        is_staff=is_staff,
+        is_superuser=is_superuser,
+    )
     if password:
         user.set_password(password)
     else:
@@ -60,8 +75,13 @@ def _hash(secret: str) -> str:
 def token_issue(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     """Create a token for `user`; returns it and the secret, which is never stored and cannot be shown again."""
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user=user, name=name[:100], prefix=secret[:12], key_hash=_hash(secret),
-                     expires_at=timezone.now() + timedelta(days=settings.API_TOKEN_TTL_DAYS))
+    token = ApiToken(
+        user=user,
+        name=name[:100],
+        prefix=secret[:12],
+        key_hash=_hash(secret),
+        expires_at=timezone.now() + timedelta(days=settings.API_TOKEN_TTL_DAYS),
+    )
     token.save(force_insert=True)
     after = snapshot(token)
     after.pop("key_hash")
@@ -109,8 +129,6 @@ def login_check(*, username: str, password: str, client: str) -> User:
         for key in keys:
             cache.add(key, 0, window)
             cache.incr(key)
-        raise NotAuthenticated(
-            "invalid_credentials", "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง / Wrong username or password"
-        )
+        raise NotAuthenticated("invalid_credentials", "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง / Wrong username or password")
     cache.delete(keys[0])
     return user

@@ -14,8 +14,9 @@ class AuditedAdmin(admin.ModelAdmin):
         if change and hasattr(obj, "version"):
             obj.version += 1
         super().save_model(request, obj, form, change)
-        audit_record(actor=request.user, action="update" if change else "create", obj=obj, before=before,
-                     reason="admin")
+        audit_record(
+            actor=request.user, action="update" if change else "create", obj=obj, before=before, reason="admin"
+        )
 
     def delete_model(self, request, obj):
         audit_record(actor=request.user, action="delete", obj=obj, before=snapshot(obj), reason="admin")

@@ -28,13 +28,16 @@ def stale_version(obj: models.Model, expected: int) -> Conflict:
     return Conflict(
         "stale_version",
         "ข้อมูลนี้ถูกแก้ไขโดยผู้อื่นแล้ว โปรดโหลดใหม่ / This item was changed by someone else; reload it",
-        {"expected_version": expected, "current_version": type(obj).objects.filter(pk=obj.pk)
-         .values_list("version", flat=True).first()},
+        {
+            "expected_version": expected,
+            "current_version": type(obj).objects.filter(pk=obj.pk).values_list("version", flat=True).first(),
+        },
     )
 
 
-def versioned_update(*, actor, obj: M, version: int, changes: dict[str, Any], action: str = "update",
-                     reason: str = "") -> M:
+def versioned_update(
+    *, actor, obj: M, version: int, changes: dict[str, Any], action: str = "update", reason: str = ""
+) -> M:
     """Apply `changes` to `obj` if it is still at `version`; otherwise raise `Conflict` and change nothing.
 
     The write is a conditional UPDATE (… WHERE version = N), so two writers racing on the same version cannot both
@@ -50,8 +53,11 @@ def versioned_update(*, actor, obj: M, version: int, changes: dict[str, Any], ac
         return obj
     obj.version = version + 1
     obj.updated_at = timezone.now()
-    fields = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields if not f.primary_key
-              and f.attname != "created_at"}
+    fields = {
+        f.attname: getattr(obj, f.attname)
+        for f in obj._meta.concrete_fields
+        if not f.primary_key and f.attname != "created_at"
+    }
     updated = type(obj).objects.filter(pk=obj.pk, version=version).update(**fields)
     if updated != 1:
         obj.version = version

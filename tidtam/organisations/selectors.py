@@ -7,8 +7,14 @@ from tidtam.core.permissions import Action, restrict
 from tidtam.organisations.models import Organisation
 
 
-def organisation_list(*, user, kind: str | None = None, parent_code: str | None = None, q: str | None = None,
-                      include_inactive: bool = False) -> QuerySet[Organisation]:
+def organisation_list(
+    *,
+    user,
+    kind: str | None = None,
+    parent_code: str | None = None,
+    q: str | None = None,
+    include_inactive: bool = False,
+) -> QuerySet[Organisation]:
     """Organisations in tree order; `parent_code` keeps that organisation's subtree."""
     organisations = restrict(user, Action.VIEW, Organisation.objects.all(), organisation_field=None)
     if not include_inactive:
@@ -20,8 +26,12 @@ def organisation_list(*, user, kind: str | None = None, parent_code: str | None 
         organisations = organisations.filter(path__startswith=parent.path) if parent else organisations.none()
     if q:
         organisations = organisations.filter(
-            Q(name_th__icontains=q) | Q(name_en__icontains=q) | Q(abbreviation_th__icontains=q)
-            | Q(abbreviation_en__icontains=q) | Q(code__icontains=q))
+            Q(name_th__icontains=q)
+            | Q(name_en__icontains=q)
+            | Q(abbreviation_th__icontains=q)
+            | Q(abbreviation_en__icontains=q)
+            | Q(code__icontains=q)
+        )
     return organisations.select_related("parent").order_by("path")
 
 

@@ -23,7 +23,11 @@ class Framework(Versioned):
     kind = models.CharField(_("kind"), max_length=30, choices=FrameworkKind.choices, default=FrameworkKind.OTHER)
     description = models.TextField(_("description"), blank=True)
     owner = models.ForeignKey(
-        "organisations.Organisation", verbose_name=_("owner"), null=True, blank=True, on_delete=models.PROTECT,
+        "organisations.Organisation",
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="frameworks",
     )
     is_illustrative = models.BooleanField(_("illustrative data"), default=False)
@@ -45,8 +49,9 @@ class FrameworkVersion(Versioned):
 
     PERMISSION_KIND = "framework"
 
-    framework = models.ForeignKey(Framework, verbose_name=_("framework"), on_delete=models.CASCADE,
-                                  related_name="versions")
+    framework = models.ForeignKey(
+        Framework, verbose_name=_("framework"), on_delete=models.CASCADE, related_name="versions"
+    )
     label = models.CharField(_("label"), max_length=40)
     title_th = models.CharField(_("Thai title"), max_length=300, blank=True)
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
@@ -83,10 +88,12 @@ class Node(Versioned):
 
     PERMISSION_KIND = "framework"
 
-    framework_version = models.ForeignKey(FrameworkVersion, verbose_name=_("framework version"),
-                                          on_delete=models.CASCADE, related_name="nodes")
-    parent = models.ForeignKey("self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.CASCADE,
-                               related_name="children")
+    framework_version = models.ForeignKey(
+        FrameworkVersion, verbose_name=_("framework version"), on_delete=models.CASCADE, related_name="nodes"
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
     code = models.CharField(_("code"), max_length=60)
     title_th = models.CharField(_("Thai title"), max_length=500)
     title_en = models.CharField(_("English title"), max_length=500, blank=True)
@@ -100,7 +107,9 @@ class Node(Versioned):
         verbose_name = _("plan node")
         verbose_name_plural = _("plan nodes")
         ordering = ["tree_path"]
-        constraints = [models.UniqueConstraint(fields=["framework_version", "code"], name="unique_node_code_per_version")]
+        constraints = [
+            models.UniqueConstraint(fields=["framework_version", "code"], name="unique_node_code_per_version")
+        ]
         indexes = [models.Index(fields=["framework_version", "parent", "sort_order"])]
 
     def __str__(self) -> str:
@@ -119,10 +128,12 @@ class Crosswalk(TimeStamped):
 
     PERMISSION_KIND = "framework"
 
-    from_node = models.ForeignKey(Node, verbose_name=_("old node"), on_delete=models.CASCADE,
-                                  related_name="crosswalks_out")
-    to_node = models.ForeignKey(Node, verbose_name=_("new node"), on_delete=models.CASCADE,
-                                related_name="crosswalks_in")
+    from_node = models.ForeignKey(
+        Node, verbose_name=_("old node"), on_delete=models.CASCADE, related_name="crosswalks_out"
+    )
+    to_node = models.ForeignKey(
+        Node, verbose_name=_("new node"), on_delete=models.CASCADE, related_name="crosswalks_in"
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=CrosswalkKind.choices, default=CrosswalkKind.SAME)
     note = models.TextField(_("note"), blank=True)
 
@@ -175,11 +186,16 @@ class Indicator(Versioned):
     baseline_year = models.PositiveSmallIntegerField(_("baseline year (BE)"), null=True, blank=True)
     data_source = models.CharField(_("data source"), max_length=500, blank=True)
     responsible_organisation = models.ForeignKey(
-        "organisations.Organisation", verbose_name=_("responsible organisation"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="indicators",
+        "organisations.Organisation",
+        verbose_name=_("responsible organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="indicators",
     )
-    frequency = models.CharField(_("reporting frequency"), max_length=10, choices=Frequency.choices,
-                                 default=Frequency.ANNUAL)
+    frequency = models.CharField(
+        _("reporting frequency"), max_length=10, choices=Frequency.choices, default=Frequency.ANNUAL
+    )
     sort_order = models.PositiveIntegerField(_("order"), default=0)
     is_illustrative = models.BooleanField(_("illustrative data"), default=False)
 
@@ -206,8 +222,9 @@ class IndicatorTarget(Versioned):
 
     PERMISSION_KIND = "framework"
 
-    indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE,
-                                  related_name="targets")
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="targets"
+    )
     period_start = models.PositiveSmallIntegerField(_("from year (BE)"))
     period_end = models.PositiveSmallIntegerField(_("to year (BE)"))
     value = models.DecimalField(_("target"), max_digits=20, decimal_places=4)
@@ -221,8 +238,9 @@ class IndicatorTarget(Versioned):
         ordering = ["indicator", "period_start", "period_end"]
         constraints = [
             models.UniqueConstraint(fields=["indicator", "period_start", "period_end"], name="unique_target_period"),
-            models.CheckConstraint(condition=models.Q(period_end__gte=models.F("period_start")),
-                                   name="target_period_ordered"),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")), name="target_period_ordered"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -237,8 +255,9 @@ class IndicatorValue(Versioned):
 
     PERMISSION_KIND = "framework"
 
-    indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE,
-                                  related_name="values")
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="values"
+    )
     period_start = models.PositiveSmallIntegerField(_("from year (BE)"))
     period_end = models.PositiveSmallIntegerField(_("to year (BE)"))
     value = models.DecimalField(_("actual"), max_digits=20, decimal_places=4)
@@ -253,8 +272,9 @@ class IndicatorValue(Versioned):
         ordering = ["indicator", "period_start", "period_end"]
         constraints = [
             models.UniqueConstraint(fields=["indicator", "period_start", "period_end"], name="unique_value_period"),
-            models.CheckConstraint(condition=models.Q(period_end__gte=models.F("period_start")),
-                                   name="value_period_ordered"),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")), name="value_period_ordered"
+            ),
         ]
 
     def __str__(self) -> str:

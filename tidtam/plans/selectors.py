@@ -21,18 +21,32 @@ def framework_get(*, user, code: str) -> Framework:
 def framework_version_get(*, user, framework: Framework, label: str | None = None) -> FrameworkVersion:
     """The named version of a framework, or its current one (the newest when none is marked current)."""
     versions = framework.versions.all()
-    version = versions.filter(label=label).first() if label else (
-        versions.filter(is_current=True).first() or versions.order_by("-label").first())
+    version = (
+        versions.filter(label=label).first()
+        if label
+        else (versions.filter(is_current=True).first() or versions.order_by("-label").first())
+    )
     if version is None:
-        raise NotFound("framework_version_not_found", "ไม่พบฉบับของกรอบแผน / No such framework version",
-                       {"framework": framework.code, "version": label})
+        raise NotFound(
+            "framework_version_not_found",
+            "ไม่พบฉบับของกรอบแผน / No such framework version",
+            {"framework": framework.code, "version": label},
+        )
     return version
 
 
-def node_list(*, user, framework_version: FrameworkVersion, parent: Node | None = None, max_depth: int | None = None,
-              root_only: bool = False) -> QuerySet[Node]:
+def node_list(
+    *,
+    user,
+    framework_version: FrameworkVersion,
+    parent: Node | None = None,
+    max_depth: int | None = None,
+    root_only: bool = False,
+) -> QuerySet[Node]:
     """Nodes of a version in tree order, optionally below `parent`, down to `max_depth`; with their child counts."""
-    nodes = restrict(user, Action.VIEW, Node.objects.filter(framework_version=framework_version), organisation_field=None)
+    nodes = restrict(
+        user, Action.VIEW, Node.objects.filter(framework_version=framework_version), organisation_field=None
+    )
     if parent is not None:
         nodes = nodes.filter(tree_path__startswith=parent.tree_path).exclude(pk=parent.pk)
         if root_only:
@@ -41,8 +55,9 @@ def node_list(*, user, framework_version: FrameworkVersion, parent: Node | None 
         nodes = nodes.filter(parent__isnull=True)
     if max_depth is not None:
         nodes = nodes.filter(depth__lte=max_depth)
-    return nodes.annotate(child_count=Count("children", distinct=True)).order_by("depth", "parent_id", "sort_order",
-                                                                               "code")
+    return nodes.annotate(child_count=Count("children", distinct=True)).order_by(
+        "depth", "parent_id", "sort_order", "code"
+    )
 
 
 def node_children(*, user, framework_version: FrameworkVersion, parent: Node | None) -> QuerySet[Node]:
@@ -51,8 +66,12 @@ def node_children(*, user, framework_version: FrameworkVersion, parent: Node | N
 
 
 def node_get(*, user, pk: int) -> Node:
-    node = (restrict(user, Action.VIEW, Node.objects.all(), organisation_field=None)
-            .select_related("framework_version__framework", "parent").filter(pk=pk).first())
+    node = (
+        restrict(user, Action.VIEW, Node.objects.all(), organisation_field=None)
+        .select_related("framework_version__framework", "parent")
+        .filter(pk=pk)
+        .first()
+    )
     if node is None:
         raise NotFound("node_not_found", f"ไม่พบโหนด {pk} / No plan node {pk}", {"id": pk})
     return node
@@ -66,9 +85,11 @@ def node_ancestors(*, node: Node) -> list[Node]:
 
 
 def node_indicators(*, user, node: Node) -> QuerySet[Indicator]:
-    return (restrict(user, Action.VIEW, node.indicators.all(), organisation_field=None)
-            .select_related("responsible_organisation")
-            .prefetch_related(Prefetch("targets", queryset=IndicatorTarget.objects.order_by("period_start")), "values"))
+    return (
+        restrict(user, Action.VIEW, node.indicators.all(), organisation_field=None)
+        .select_related("responsible_organisation")
+        .prefetch_related(Prefetch("targets", queryset=IndicatorTarget.objects.order_by("period_start")), "values")
+    )
 
 
 def node_cross_links(*, user, node: Node) -> list[CrossLink]:
@@ -80,9 +101,13 @@ def node_cross_links(*, user, node: Node) -> list[CrossLink]:
 
 
 def indicator_get(*, user, pk: int) -> Indicator:
-    indicator = (restrict(user, Action.VIEW, Indicator.objects.all(), organisation_field=None)
-                 .select_related("node__framework_version__framework", "responsible_organisation")
-                 .prefetch_related("targets", "values").filter(pk=pk).first())
+    indicator = (
+        restrict(user, Action.VIEW, Indicator.objects.all(), organisation_field=None)
+        .select_related("node__framework_version__framework", "responsible_organisation")
+        .prefetch_related("targets", "values")
+        .filter(pk=pk)
+        .first()
+    )
     if indicator is None:
         raise NotFound("indicator_not_found", f"ไม่พบตัวชี้วัด {pk} / No indicator {pk}", {"id": pk})
     return indicator

@@ -41,8 +41,9 @@ def framework_update(*, actor, framework: Framework, version: int, **changes) ->
 
 
 @transaction.atomic
-def framework_version_create(*, actor, framework: Framework, label: str, levels: list[dict],
-                             is_current: bool = False, **fields) -> FrameworkVersion:
+def framework_version_create(
+    *, actor, framework: Framework, label: str, levels: list[dict], is_current: bool = False, **fields
+) -> FrameworkVersion:
     """Add a version; when it is current, the previous current version stops being so."""
     _require(actor, Action.CREATE, framework)
     if is_current:
@@ -53,8 +54,9 @@ def framework_version_create(*, actor, framework: Framework, label: str, levels:
 
 
 @transaction.atomic
-def framework_version_update(*, actor, framework_version: FrameworkVersion, version: int,
-                             **changes) -> FrameworkVersion:
+def framework_version_update(
+    *, actor, framework_version: FrameworkVersion, version: int, **changes
+) -> FrameworkVersion:
     _require(actor, Action.EDIT, framework_version)
     if changes.get("is_current") and not framework_version.is_current:
         others = framework_version.framework.versions.filter(is_current=True)
@@ -65,24 +67,35 @@ def framework_version_update(*, actor, framework_version: FrameworkVersion, vers
 
 def _tree_position(framework_version: FrameworkVersion, code: str, parent: Node | None) -> tuple[str, int]:
     if parent is not None and parent.framework_version_id != framework_version.pk:
-        raise ValidationFailed("parent_other_version",
-                               "โหนดแม่อยู่ในฉบับอื่นของกรอบแผน / The parent belongs to another framework version",
-                               {"parent": ["other version"]})
+        raise ValidationFailed(
+            "parent_other_version",
+            "โหนดแม่อยู่ในฉบับอื่นของกรอบแผน / The parent belongs to another framework version",
+            {"parent": ["other version"]},
+        )
     if "/" in code:
-        raise ValidationFailed("invalid_code", "รหัสต้องไม่มีเครื่องหมาย / / A code cannot contain '/'",
-                               {"code": ["contains /"]})
+        raise ValidationFailed(
+            "invalid_code", "รหัสต้องไม่มีเครื่องหมาย / / A code cannot contain '/'", {"code": ["contains /"]}
+        )
     if parent is None:
         return f"/{code}/", 1
     return f"{parent.tree_path}{code}/", parent.depth + 1
 
 
 @transaction.atomic
-def node_create(*, actor, framework_version: FrameworkVersion, code: str, title_th: str, parent: Node | None = None,
-                **fields) -> Node:
+def node_create(
+    *, actor, framework_version: FrameworkVersion, code: str, title_th: str, parent: Node | None = None, **fields
+) -> Node:
     _require(actor, Action.CREATE, framework_version)
     tree_path, depth = _tree_position(framework_version, code, parent)
-    node = Node(framework_version=framework_version, parent=parent, code=code, title_th=title_th, tree_path=tree_path, depth=depth,
-                **fields)
+    node = Node(
+        framework_version=framework_version,
+        parent=parent,
+        code=code,
+        title_th=title_th,
+        tree_path=tree_path,
+        depth=depth,
+        **fields,
+    )
     return create_audited(actor=actor, obj=node)
 
 
@@ -92,10 +105,12 @@ def node_update(*, actor, node: Node, version: int, **changes) -> Node:
     _require(actor, Action.EDIT, node)
     fixed = {"code", "parent", "framework_version", "tree_path", "depth"} & changes.keys()
     if fixed:
-        raise ValidationFailed("node_position_immutable",
-                               "รหัสและตำแหน่งของโหนดแก้ไขไม่ได้ ให้สร้างฉบับใหม่ของกรอบแผน / "
-                               "A node's code and position cannot change; create a new framework version",
-                               {name: ["immutable"] for name in sorted(fixed)})
+        raise ValidationFailed(
+            "node_position_immutable",
+            "รหัสและตำแหน่งของโหนดแก้ไขไม่ได้ ให้สร้างฉบับใหม่ของกรอบแผน / "
+            "A node's code and position cannot change; create a new framework version",
+            {name: ["immutable"] for name in sorted(fixed)},
+        )
     return versioned_update(actor=actor, obj=node, version=version, changes=changes)
 
 
@@ -104,10 +119,12 @@ def crosswalk_create(*, actor, from_node: Node, to_node: Node, kind: str, note: 
     _require(actor, Action.CREATE, from_node)
     old, new = from_node.framework_version, to_node.framework_version
     if old.framework_id != new.framework_id or old.pk == new.pk:
-        raise ValidationFailed("crosswalk_versions",
-                               "การเทียบโยงต้องเชื่อมโหนดของสองฉบับในกรอบแผนเดียวกัน / "
-                               "A crosswalk joins nodes of two versions of the same framework",
-                               {"to": ["not another version of the same framework"]})
+        raise ValidationFailed(
+            "crosswalk_versions",
+            "การเทียบโยงต้องเชื่อมโหนดของสองฉบับในกรอบแผนเดียวกัน / "
+            "A crosswalk joins nodes of two versions of the same framework",
+            {"to": ["not another version of the same framework"]},
+        )
     return create_audited(actor=actor, obj=Crosswalk(from_node=from_node, to_node=to_node, kind=kind, note=note))
 
 
@@ -115,9 +132,11 @@ def crosswalk_create(*, actor, from_node: Node, to_node: Node, kind: str, note: 
 def cross_link_create(*, actor, source: Node, target: Node, kind: str, note: str = "") -> CrossLink:
     _require(actor, Action.CREATE, source)
     if source.framework_version.framework_id == target.framework_version.framework_id:
-        raise ValidationFailed("cross_link_same_framework",
-                               "การเชื่อมโยงต้องเชื่อมโหนดของต่างกรอบแผน / A cross-link joins nodes of two frameworks",
-                               {"target": ["same framework"]})
+        raise ValidationFailed(
+            "cross_link_same_framework",
+            "การเชื่อมโยงต้องเชื่อมโหนดของต่างกรอบแผน / A cross-link joins nodes of two frameworks",
+            {"target": ["same framework"]},
+        )
     return create_audited(actor=actor, obj=CrossLink(source=source, target=target, kind=kind, note=note))
 
 
@@ -135,37 +154,67 @@ def indicator_update(*, actor, indicator: Indicator, version: int, **changes) ->
 
 def _check_period(start: int, end: int) -> None:
     if end < start:
-        raise ValidationFailed("invalid_period", "ปีเริ่มต้องไม่มากกว่าปีสิ้นสุด / The period starts after it ends",
-                               {"period": [f"{start}-{end}"]})
+        raise ValidationFailed(
+            "invalid_period", "ปีเริ่มต้องไม่มากกว่าปีสิ้นสุด / The period starts after it ends", {"period": [f"{start}-{end}"]}
+        )
 
 
 @transaction.atomic
-def indicator_target_set(*, actor, indicator: Indicator, period_start: int, period_end: int, value: Decimal,
-                         value_max: Decimal | None = None) -> IndicatorTarget:
+def indicator_target_set(
+    *, actor, indicator: Indicator, period_start: int, period_end: int, value: Decimal, value_max: Decimal | None = None
+) -> IndicatorTarget:
     """Create or change the target of one period (a fiscal year when start = end, else a phase)."""
     _require(actor, Action.EDIT, indicator)
     _check_period(period_start, period_end)
     if value_max is not None and value_max < value:
-        raise ValidationFailed("invalid_range", "ค่าบนต้องไม่น้อยกว่าค่าล่าง / The upper target is below the lower",
-                               {"value_max": ["below value"]})
+        raise ValidationFailed(
+            "invalid_range",
+            "ค่าบนต้องไม่น้อยกว่าค่าล่าง / The upper target is below the lower",
+            {"value_max": ["below value"]},
+        )
     target = IndicatorTarget.objects.filter(indicator=indicator).for_period(period_start, period_end).first()
     if target is None:
-        return create_audited(actor=actor, obj=IndicatorTarget(
-            indicator=indicator, period_start=period_start, period_end=period_end, value=value, value_max=value_max))
-    return versioned_update(actor=actor, obj=target, version=target.version,
-                            changes={"value": value, "value_max": value_max})
+        return create_audited(
+            actor=actor,
+            obj=IndicatorTarget(
+                indicator=indicator, period_start=period_start, period_end=period_end, value=value, value_max=value_max
+            ),
+        )
+    return versioned_update(
+        actor=actor, obj=target, version=target.version, changes={"value": value, "value_max": value_max}
+    )
 
 
 @transaction.atomic
-def indicator_value_record(*, actor, indicator: Indicator, period_start: int, period_end: int, value: Decimal,
-                           evidence: str = "", source_url: str = "") -> IndicatorValue:
+def indicator_value_record(
+    *,
+    actor,
+    indicator: Indicator,
+    period_start: int,
+    period_end: int,
+    value: Decimal,
+    evidence: str = "",
+    source_url: str = "",
+) -> IndicatorValue:
     """Create or change the actual value of one period."""
     _require(actor, Action.EDIT, indicator)
     _check_period(period_start, period_end)
     actual = IndicatorValue.objects.filter(indicator=indicator).for_period(period_start, period_end).first()
     if actual is None:
-        return create_audited(actor=actor, obj=IndicatorValue(
-            indicator=indicator, period_start=period_start, period_end=period_end, value=value, evidence=evidence,
-            source_url=source_url))
-    return versioned_update(actor=actor, obj=actual, version=actual.version,
-                            changes={"value": value, "evidence": evidence, "source_url": source_url})
+        return create_audited(
+            actor=actor,
+            obj=IndicatorValue(
+                indicator=indicator,
+                period_start=period_start,
+                period_end=period_end,
+                value=value,
+                evidence=evidence,
+                source_url=source_url,
+            ),
+        )
+    return versioned_update(
+        actor=actor,
+        obj=actual,
+        version=actual.version,
+        changes={"value": value, "evidence": evidence, "source_url": source_url},
+    )

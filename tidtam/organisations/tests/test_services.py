@@ -15,8 +15,9 @@ pytestmark = pytest.mark.django_db
 def test_create_places_the_organisation_in_the_tree_and_audits_it():
     admin = member(Role.ADMIN, OrganisationFactory(code="nesdc"))
     mfa = organisation_create(actor=admin, code="mfa", name_th="กระทรวงการต่างประเทศ", kind=OrganisationKind.MINISTRY)
-    division = organisation_create(actor=admin, code="mfa-plan", name_th="กองนโยบายและแผน",
-                                   kind=OrganisationKind.DIVISION, parent=mfa)
+    division = organisation_create(
+        actor=admin, code="mfa-plan", name_th="กองนโยบายและแผน", kind=OrganisationKind.DIVISION, parent=mfa
+    )
     assert division.path == "/mfa/mfa-plan/" and division.depth == 2
     assert AuditEntry.objects.filter(object_type="organisation", action="create", actor=admin).count() == 2
 

@@ -10,8 +10,15 @@ from tidtam.plans.choices import CrossLinkKind, CrosswalkKind
 from tidtam.plans.models import FrameworkVersion, Node
 from tidtam.plans.selectors import node_ancestors, node_children, node_list
 from tidtam.plans.services import (
-    cross_link_create, crosswalk_create, framework_create, framework_version_create, indicator_create,
-    indicator_target_set, indicator_value_record, node_create, node_update,
+    cross_link_create,
+    crosswalk_create,
+    framework_create,
+    framework_version_create,
+    indicator_create,
+    indicator_target_set,
+    indicator_value_record,
+    node_create,
+    node_update,
 )
 
 pytestmark = pytest.mark.django_db
@@ -64,8 +71,9 @@ def test_reporters_cannot_change_plans(reviewer, version):
 
 
 def test_a_new_current_version_retires_the_old_one(reviewer, version):
-    newer = framework_version_create(actor=reviewer, framework=version.framework, label="2566", levels=LEVELS,
-                                     is_current=True)
+    newer = framework_version_create(
+        actor=reviewer, framework=version.framework, label="2566", levels=LEVELS, is_current=True
+    )
     version.refresh_from_db()
     assert newer.is_current and not version.is_current
     assert FrameworkVersion.objects.filter(is_current=True).count() == 1
@@ -100,5 +108,11 @@ def test_targets_and_values_are_set_once_per_period(reviewer, version):
     with pytest.raises(ValidationFailed):
         indicator_target_set(actor=reviewer, indicator=indicator, period_start=2570, period_end=2566, value=Decimal(1))
     with pytest.raises(ValidationFailed):
-        indicator_target_set(actor=reviewer, indicator=indicator, period_start=2568, period_end=2568,
-                             value=Decimal(10), value_max=Decimal(5))
+        indicator_target_set(
+            actor=reviewer,
+            indicator=indicator,
+            period_start=2568,
+            period_end=2568,
+            value=Decimal(10),
+            value_max=Decimal(5),
+        )
