@@ -1,3 +1,90 @@
-from ninja import NinjaAPI
+"""The HTTP API under /api/v1/: one NinjaAPI object, its routers, auth and error handling."""
 
-api = NinjaAPI(title="tidtam API", version="1", urls_namespace="api")
+from django.urls import re_path
+from django.views.decorators.csrf import csrf_exempt
+from ninja import NinjaAPI, Swagger
+from ninja.openapi.schema import OpenAPISchema
+from ninja.renderers import JSONRenderer
+
+from tidtam.api import errors
+from tidtam.api.auth import PUBLIC, anonymous
+from tidtam.api.routers import audit, me, organisations, plans, tokens
+
+DESCRIPTION = """\
+API ของ tidtam (ติดตาม) สำหรับอ่านกรอบแผน ตัวชี้วัด หน่วยงาน และประวัติการแก้ไข ข้อมูลสาธารณะอ่านได้โดยไม่ต้อง
+เข้าสู่ระบบ ผู้ใช้ที่เข้าสู่ระบบขอโทเค็นที่ `POST /api/v1/auth/token` แล้วส่ง `Authorization: Bearer <token>`
+ข้อผิดพลาดทุกกรณีเป็น JSON `{code, message, details}`
+
+The tidtam API: plan frameworks, indicators, organisations and the audit log. Public data needs no sign-in.
+Signed-in users get a token from `POST /api/v1/auth/token` and send `Authorization: Bearer <token>`.
+Every error is JSON `{code, message, details}` with the matching HTTP status.
+"""
+
+
+class _Renderer(JSONRenderer):
+    json_dumps_params = {"ensure_ascii": False}  # Thai as UTF-8: readable and half the size of \\u escapes
+
+
+class _Schema(OpenAPISchema):
+    def operation_security(self, operation):
+        """Mark public operations' security as optional (`{}`), so the docs do not claim a sign-in is required."""
+        security = super().operation_security(operation)
+        if security and anonymous in operation.auth_callbacks:
+            security.append({})
+        return security
+
+
+class TidtamAPI(NinjaAPI):
+    """NinjaAPI whose every answer, including unknown routes and wrong methods, uses the one error shape."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return _Schema(self, path_prefix)
+
+    def _index(self, request, *args, **kwargs):
+        """`GET /api/v1/`: where the documentation is (ninja's own root view only raises 404)."""
+        root = self.get_root_path(kwargs)
+        return self.create_response(
+            request,
+            {
+                "title": self.title,
+                "version": self.version,
+                "docs": f"{root}{self.docs_url.lstrip('/')}",
+                "openapi": f"{root}{self.openapi_url.lstrip('/')}",
+            },
+            status=200,
+        )
+
+    def _get_urls(self):
+        patterns = super()._get_urls()
+        for pattern in patterns:
+            if pattern.name == "api-root":
+                pattern.callback = self._index
+            elif getattr(pattern.callback, "csrf_exempt", False):  # the operation views, not the docs
+                pattern.callback = errors.guard_view(self, pattern.callback)
+
+        @csrf_exempt
+        def not_found(request, *args, **kwargs):
+            return errors.error_response(self, request, 404)
+
+        return [*patterns, re_path(r"", not_found, name="not-found")]
+
+
+api = TidtamAPI(
+    title="tidtam API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+    docs=Swagger(settings={"validatorUrl": None}),  # no badge fetched from validator.swagger.io: nothing external
+    auth=PUBLIC,
+    renderer=_Renderer(),
+)
+errors.install(api)
+api.add_router("", tokens.router)
+api.add_router("", me.router)
+api.add_router("", plans.router)
+api.add_router("", organisations.router)
+api.add_router("", audit.router)

@@ -81,3 +81,37 @@ class AuditEntry(models.Model):
     def changed_fields(self) -> list[str]:
         before, after = self.before or {}, self.after or {}
         return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+
+
+class Province(models.Model):
+    """One of Thailand's 77 provinces, with its official two-digit code (as in ISO 3166-2:TH). Reference data."""
+
+    code = models.CharField(_("code"), max_length=2, primary_key=True)
+    name_th = models.CharField(_("Thai name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100)
+    region = models.CharField(_("region"), max_length=20)
+
+    class Meta:
+        verbose_name = _("province")
+        verbose_name_plural = _("provinces")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name_th
+
+
+class Country(models.Model):
+    """A country by ISO 3166-1, with its Thai name. Reference data."""
+
+    alpha2 = models.CharField(_("ISO alpha-2"), max_length=2, primary_key=True)
+    alpha3 = models.CharField(_("ISO alpha-3"), max_length=3, unique=True)
+    name_en = models.CharField(_("English name"), max_length=100)
+    name_th = models.CharField(_("Thai name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("country")
+        verbose_name_plural = _("countries")
+        ordering = ["alpha2"]
+
+    def __str__(self) -> str:
+        return self.name_th

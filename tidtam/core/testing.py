@@ -1,5 +1,7 @@
 """Factories and helpers shared by every app's tests."""
 
+from datetime import date
+
 import factory
 from django.test import Client
 
@@ -8,6 +10,8 @@ from tidtam.accounts.models import Membership, User
 from tidtam.organisations.choices import OrganisationKind
 from tidtam.organisations.models import Organisation
 from tidtam.plans.models import Framework, FrameworkVersion, Indicator, Node
+from tidtam.projects.models import Contribution, Project
+from tidtam.reporting.models import ProgressReport, ReportingRound
 
 PASSWORD = "correct-horse-battery"
 
@@ -89,6 +93,60 @@ class IndicatorFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"KPI-{n}")
     name_th = factory.Sequence(lambda n: f"ตัวชี้วัด {n}")
     unit = "ร้อยละ"
+
+
+TARGET_LEVELS = [
+    {"key": "strategy", "th": "ยุทธศาสตร์", "en": "Strategy"},
+    {"key": "target", "th": "เป้าหมาย", "en": "Target"},
+]
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Project
+
+    code = factory.Sequence(lambda n: f"P{n:05d}")
+    name_th = factory.Sequence(lambda n: f"โครงการทดสอบ {n}")
+    owner = factory.SubFactory(OrganisationFactory)
+    fiscal_year_start = 2568
+    fiscal_year_end = 2568
+
+
+def target_node() -> Node:
+    """A node at the "target" level of a fresh framework, fit to be a project's primary link."""
+    version = FrameworkVersionFactory(levels=TARGET_LEVELS)
+    strategy = NodeFactory(framework_version=version)
+    return NodeFactory(framework_version=version, parent=strategy)
+
+
+def submittable_project(**fields) -> Project:
+    """A draft project with its one primary contribution, ready to submit."""
+    project = ProjectFactory(**fields)
+    Contribution.objects.create(project=project, node=target_node(), is_primary=True)
+    return project
+
+
+class RoundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReportingRound
+        django_get_or_create = ("fiscal_year", "quarter")
+
+    fiscal_year = 2568
+    quarter = 1
+    period_start = date(2024, 10, 1)
+    period_end = date(2024, 12, 31)
+    opens_on = date(2024, 12, 15)
+    deadline = date(2025, 1, 31)
+
+
+class ReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProgressReport
+
+    project = factory.SubFactory(ProjectFactory)
+    round = factory.SubFactory(RoundFactory)
+    physical_progress = 25
+    results = "ดำเนินการตามแผน"
 
 
 def member(role: Role, organisation: Organisation, **user_fields) -> User:

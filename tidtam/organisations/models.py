@@ -26,6 +26,9 @@ class Organisation(Versioned):
     country_code = models.CharField(_("country (ISO 3166)"), max_length=2, blank=True)
     website = models.URLField(_("website"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # How many levels above the owner approve its projects and reports (division → department → ministry);
+    # empty means "as the parent organisation says", and 1 at the top.
+    approval_levels = models.PositiveSmallIntegerField(_("approval levels"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("organisation")

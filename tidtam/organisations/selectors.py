@@ -19,11 +19,11 @@ def organisation_list(
     organisations = restrict(user, Action.VIEW, Organisation.objects.all(), organisation_field=None)
     if not include_inactive:
         organisations = organisations.filter(is_active=True)
-    if kind:
-        organisations = organisations.filter(kind=kind)
     if parent_code:
         parent = organisations.filter(code=parent_code).first()
         organisations = organisations.filter(path__startswith=parent.path) if parent else organisations.none()
+    if kind:
+        organisations = organisations.filter(kind=kind)
     if q:
         organisations = organisations.filter(
             Q(name_th__icontains=q)

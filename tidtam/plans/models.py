@@ -122,6 +122,17 @@ class Node(Versioned):
     def path_codes(self) -> list[str]:
         return self.tree_path.strip("/").split("/")
 
+    def level_key(self) -> str:
+        levels = self.framework_version.levels
+        return levels[self.depth - 1].get("key", "") if 0 < self.depth <= len(levels) else ""
+
+    def is_target_or_factor(self) -> bool:
+        """Projects serve targets and factors; in a framework whose levels are not named so, its deepest level."""
+        keys = [level.get("key", "") for level in self.framework_version.levels]
+        if {"target", "factor"} & set(keys):
+            return self.level_key() in {"target", "factor"}
+        return self.depth == len(keys)
+
 
 class Crosswalk(TimeStamped):
     """Maps a node of an older version to its successor in a newer version, so series and links survive revisions."""

@@ -100,7 +100,7 @@ def node_create(
 
 
 @transaction.atomic
-def node_update(*, actor, node: Node, version: int, **changes) -> Node:
+def node_update(*, actor, node: Node, version: int, reason: str = "", **changes) -> Node:
     """Change a node's texts or order. Its code and place in the tree are fixed: revise the framework instead."""
     _require(actor, Action.EDIT, node)
     fixed = {"code", "parent", "framework_version", "tree_path", "depth"} & changes.keys()
@@ -111,7 +111,7 @@ def node_update(*, actor, node: Node, version: int, **changes) -> Node:
             "A node's code and position cannot change; create a new framework version",
             {name: ["immutable"] for name in sorted(fixed)},
         )
-    return versioned_update(actor=actor, obj=node, version=version, changes=changes)
+    return versioned_update(actor=actor, obj=node, version=version, changes=changes, reason=reason)
 
 
 @transaction.atomic
