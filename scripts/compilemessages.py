@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Compile the translation catalogues (`tidtam/locale/<lang>/LC_MESSAGES/*.po`) into `.mo` files with polib.
+"""Compile the translation catalogues (`tidtam/locale/` and each app's `locale/`) into `.mo` files with polib.
 
 No GNU gettext needed. `--check` compiles in memory and exits 1 when a committed `.mo` differs from its `.po`
 (or is missing), without writing anything. The output is deterministic: the same `.po` always gives the same bytes.
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polib
 
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "tidtam" / "locale"
+PACKAGE_DIR = Path(__file__).resolve().parent.parent / "tidtam"
 
 
 def compile_po(po_path: Path) -> bytes:
@@ -35,17 +35,18 @@ def _format_mismatch(entry: polib.POEntry) -> bool:
     return any(text and set(names.findall(text)) != wanted for text in translations)
 
 
-def po_files(locale_dir: Path = LOCALE_DIR) -> list[Path]:
-    return sorted(locale_dir.glob("*/LC_MESSAGES/*.po"))
+def po_files(root: Path = PACKAGE_DIR) -> list[Path]:
+    """The project catalogue and every app's (Django finds `<app>/locale/` by itself)."""
+    return sorted(root.glob("**/locale/*/LC_MESSAGES/*.po"))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="report stale .mo files instead of writing them")
-    parser.add_argument("--locale-dir", type=Path, default=LOCALE_DIR)
+    parser.add_argument("--root", type=Path, default=PACKAGE_DIR)
     args = parser.parse_args(argv)
     stale = []
-    for po_path in po_files(args.locale_dir):
+    for po_path in po_files(args.root):
         mo_path = po_path.with_suffix(".mo")
         data = compile_po(po_path)
         if args.check:
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         if not mo_path.exists() or mo_path.read_bytes() != data:
             mo_path.write_bytes(data)
-            print(f"compiled {po_path.relative_to(args.locale_dir)}")
+            print(f"compiled {po_path.relative_to(args.root)}")
     if stale:
         print("out of date (run scripts/compilemessages.py):", *map(str, stale), sep="\n  ", file=sys.stderr)
         return 1
