@@ -122,3 +122,13 @@ def test_language_switch_form_changes_the_language_and_returns_to_the_page():
     html = client.get("/organisations/").content.decode()
     assert '<html lang="en">' in html and ">Organisations<" in html
     assert 'name="language" value="th"' in html  # and the way back
+
+
+@pytest.mark.django_db
+def test_an_english_browser_still_gets_thai_until_the_visitor_switches():
+    response = Client().get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response["Content-Language"] == "th"
+    assert "กรอบแผน" in response.content.decode()
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE="th")["Content-Language"] == "en"
