@@ -11,5 +11,8 @@ urlpatterns = [
     path("accounts/", include("tidtam.accounts.urls")),
     path("organisations/", include("tidtam.organisations.urls")),
     path("", plans_views.home, name="home"),
+    path("", include("tidtam.workflow.urls")),
+    path("", include("tidtam.reporting.urls")),
+    path("", include("tidtam.projects.urls")),
     path("", include("tidtam.plans.urls")),
 ]

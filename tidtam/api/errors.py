@@ -13,7 +13,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import Throttled as NinjaThrottled
 from ninja.errors import ValidationError as NinjaValidationError
 
-from tidtam.core.errors import ServiceError, Throttled
+from tidtam.core.errors import NotFound, ServiceError, Throttled, ValidationFailed
 
 logger = logging.getLogger("tidtam.api")
 
@@ -45,6 +45,15 @@ def error_response(
         "details": details if details is not None else {},
     }
     return api.create_response(request, body, status=status)
+
+
+def referenced(field: str, load, **kwargs):
+    """`load(**kwargs)`, the thing a request body or query parameter names (an organisation code, a round id). One that
+    does not exist is a bad field — `400 validation_error` naming it — not a 404 of the URL."""
+    try:
+        return load(**kwargs)
+    except NotFound as error:
+        raise ValidationFailed("validation_error", error.message, {field: [error.message]}) from None
 
 
 def _field_name(loc: tuple) -> str:

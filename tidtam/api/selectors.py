@@ -20,6 +20,8 @@ from tidtam.plans.models import (
     Node,
 )
 from tidtam.plans.selectors import framework_list, indicator_get, node_get
+from tidtam.projects.selectors import attachment_get, project_get
+from tidtam.reporting.selectors import report_get, round_get
 
 
 def current_version_of(framework: Framework) -> FrameworkVersion | None:
@@ -78,6 +80,12 @@ AUDIT_SUBJECTS = {
     "crosslink": _plan_object(CrossLink),
     "crosswalk": _plan_object(Crosswalk),
     "organisation": lambda *, user, pk: organisation_list(user=user, include_inactive=True).filter(pk=pk).first(),
+    "project": _by_selector(project_get),
+    "report": _by_selector(report_get),
+    "progressreport": _by_selector(report_get),  # the type name audit entries carry for reports
+    "round": _by_selector(round_get),
+    "reportinground": _by_selector(round_get),  # the type name audit entries carry for rounds
+    "attachment": _by_selector(attachment_get),
 }
 
 

@@ -6,17 +6,21 @@ from ninja import NinjaAPI, Swagger
 from ninja.openapi.schema import OpenAPISchema
 from ninja.renderers import JSONRenderer
 
-from tidtam.api import errors
+from tidtam.api import errors, idempotency
 from tidtam.api.auth import PUBLIC, anonymous
-from tidtam.api.routers import audit, me, organisations, plans, tokens
+from tidtam.api.routers import audit, me, organisations, plans, projects, reports, rounds, tokens
 
 DESCRIPTION = """\
-API ของ tidtam (ติดตาม) สำหรับอ่านกรอบแผน ตัวชี้วัด หน่วยงาน และประวัติการแก้ไข ข้อมูลสาธารณะอ่านได้โดยไม่ต้อง
-เข้าสู่ระบบ ผู้ใช้ที่เข้าสู่ระบบขอโทเค็นที่ `POST /api/v1/auth/token` แล้วส่ง `Authorization: Bearer <token>`
+API ของ tidtam (ติดตาม) สำหรับกรอบแผน ตัวชี้วัด หน่วยงาน โครงการ รอบการรายงาน รายงานความก้าวหน้า สายการอนุมัติ
+และประวัติการแก้ไข ข้อมูลสาธารณะ (รวมโครงการและรายงานที่ตรวจรับแล้ว) อ่านได้โดยไม่ต้องเข้าสู่ระบบ
+ผู้ใช้ที่เข้าสู่ระบบขอโทเค็นที่ `POST /api/v1/auth/token` แล้วส่ง `Authorization: Bearer <token>`
+การแก้ไขทุกครั้งต้องส่ง `version` ที่อ่านมา ส่งซ้ำอย่างปลอดภัยด้วยส่วนหัว `Idempotency-Key`
 ข้อผิดพลาดทุกกรณีเป็น JSON `{code, message, details}`
 
-The tidtam API: plan frameworks, indicators, organisations and the audit log. Public data needs no sign-in.
+The tidtam API: plan frameworks, indicators, organisations, projects, reporting rounds, progress reports, the
+approval workflow and the audit log. Public data (including accepted projects and reports) needs no sign-in.
 Signed-in users get a token from `POST /api/v1/auth/token` and send `Authorization: Bearer <token>`.
+Every write sends the `version` it read (a stale one gets 409); an `Idempotency-Key` header makes a POST safe to repeat.
 Every error is JSON `{code, message, details}` with the matching HTTP status.
 """
 
@@ -32,6 +36,24 @@ class _Schema(OpenAPISchema):
         if security and anonymous in operation.auth_callbacks:
             security.append({})
         return security
+
+    def get_paths(self):
+        """Document the `Idempotency-Key` header on every POST it applies to."""
+        paths = super().get_paths()
+        for path, item in paths.items():
+            if "post" in item and path.removeprefix(self.path_prefix) not in idempotency.EXEMPT_ROUTES:
+                item["post"]["parameters"] = [*item["post"]["parameters"], IDEMPOTENCY_PARAMETER]
+        return paths
+
+
+IDEMPOTENCY_PARAMETER = {
+    "in": "header",
+    "name": idempotency.HEADER,
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": "ส่งซ้ำด้วยคีย์เดิมจะได้คำตอบแรกโดยไม่ทำซ้ำ (24 ชั่วโมง) / A repeat with the same key gets the first "
+    "answer (header `Idempotent-Replayed: true`) instead of running again, for 24 hours",
+}
 
 
 class TidtamAPI(NinjaAPI):
@@ -56,13 +78,19 @@ class TidtamAPI(NinjaAPI):
             status=200,
         )
 
+    def _error_response(self, request, status, code, message, details):
+        return errors.error_response(self, request, status, code, message, details)
+
     def _get_urls(self):
         patterns = super()._get_urls()
         for pattern in patterns:
             if pattern.name == "api-root":
                 pattern.callback = self._index
             elif getattr(pattern.callback, "csrf_exempt", False):  # the operation views, not the docs
-                pattern.callback = errors.guard_view(self, pattern.callback)
+                view = pattern.callback
+                if str(pattern.pattern) not in idempotency.EXEMPT_ROUTES:
+                    view = idempotency.guard(view, error_response=self._error_response)
+                pattern.callback = errors.guard_view(self, view)
 
         @csrf_exempt
         def not_found(request, *args, **kwargs):
@@ -88,3 +116,6 @@ api.add_router("", me.router)
 api.add_router("", plans.router)
 api.add_router("", organisations.router)
 api.add_router("", audit.router)
+api.add_router("", projects.router)
+api.add_router("", reports.router)
+api.add_router("", rounds.router)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from tidtam.core.errors import Conflict, Forbidden, ServiceError, ValidationFailed
+from tidtam.core.errors import Conflict, Forbidden, ServiceError, ValidationFailed, forbidden
 from tidtam.core.permissions import Action, can, require
 from tidtam.core.services import versioned_update
 from tidtam.organisations.models import Organisation
@@ -66,41 +66,53 @@ def ensure_editable(*, actor, item: WorkflowItem) -> None:
         raise refusal(reason, status=409, status_now=item.status)
 
 
-def _check(actor, item: WorkflowItem, action: WorkflowAction, reason: str) -> None:
-    """Raise the refusal for `action` on `item` by `actor`, if any."""
+def transition_problem(
+    actor, item: WorkflowItem, action: WorkflowAction, reason: str = "x", *, check_completeness: bool = True
+) -> ServiceError | None:
+    """The refusal `workflow_transition` would raise for `action` on `item` by `actor` now, or None; reads only.
+
+    Pages ask it with a placeholder reason to decide which buttons to show; `check_completeness=False` leaves out the
+    completeness check of a submission, so the button shows and a click explains what is missing.
+    """
+    action = WorkflowAction(action)
     if action in (WorkflowAction.RETURN, WorkflowAction.UNLOCK) and not reason.strip():
-        raise refusal(WorkflowErrorCode.REASON_REQUIRED, status=400, field="reason")
+        return refusal(WorkflowErrorCode.REASON_REQUIRED, status=400, field="reason")
+    if not can(actor, Action(action.value), item):
+        return forbidden(action.value, item)
     if action == WorkflowAction.SUBMIT:
-        require(actor, Action.SUBMIT, item)
         if item.status != S.DRAFT:
-            raise refusal(WorkflowErrorCode.NOT_SUBMITTABLE, status_now=item.status)
+            return refusal(WorkflowErrorCode.NOT_SUBMITTABLE, status_now=item.status)
         locked = lock_reason(item)
         if locked is not None:
-            raise refusal(locked, status_now=item.status)
-        problems = item.submission_problems()
+            return refusal(locked, status_now=item.status)
+        problems = item.submission_problems() if check_completeness else {}
         if problems:
-            raise refusal(WorkflowErrorCode.INCOMPLETE, status=400, fields=problems)
+            return refusal(WorkflowErrorCode.INCOMPLETE, status=400, fields=problems)
     elif action == WorkflowAction.APPROVE:
-        require(actor, Action.APPROVE, item)
         if item.status != S.SUBMITTED:
-            raise refusal(WorkflowErrorCode.NOT_APPROVABLE, status_now=item.status)
+            return refusal(WorkflowErrorCode.NOT_APPROVABLE, status_now=item.status)
         level = approval_level_organisation(item)
         if not can(actor, Action.APPROVE, item, scope=level):
-            raise refusal(
+            return refusal(
                 WorkflowErrorCode.NOT_YOUR_LEVEL, status=403, level=item.approvals_done + 1, organisation=level.code
             )
     elif action == WorkflowAction.ACCEPT:
-        require(actor, Action.ACCEPT, item)
         if item.status != S.APPROVED:
-            raise refusal(WorkflowErrorCode.NOT_ACCEPTABLE, status_now=item.status)
+            return refusal(WorkflowErrorCode.NOT_ACCEPTABLE, status_now=item.status)
     elif action == WorkflowAction.RETURN:
-        require(actor, Action.RETURN, item)
         if item.status not in (S.SUBMITTED, S.APPROVED):
-            raise refusal(WorkflowErrorCode.NOT_RETURNABLE, status_now=item.status)
+            return refusal(WorkflowErrorCode.NOT_RETURNABLE, status_now=item.status)
     elif action == WorkflowAction.UNLOCK:
-        require(actor, Action.UNLOCK, item)
         if lock_reason(item) not in (WorkflowErrorCode.LOCKED, WorkflowErrorCode.ROUND_CLOSED):
-            raise refusal(WorkflowErrorCode.NOT_UNLOCKABLE, status_now=item.status)
+            return refusal(WorkflowErrorCode.NOT_UNLOCKABLE, status_now=item.status)
+    return None
+
+
+def _check(actor, item: WorkflowItem, action: WorkflowAction, reason: str) -> None:
+    """Raise the refusal for `action` on `item` by `actor`, if any."""
+    problem = transition_problem(actor, item, action, reason)
+    if problem is not None:
+        raise problem
 
 
 def _changes(item: WorkflowItem, action: WorkflowAction, reason: str) -> dict:

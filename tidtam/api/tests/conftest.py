@@ -25,6 +25,12 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded files go to a temporary MEDIA_ROOT, not the development one under var/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @dataclass
 class Plan:
     framework: object
