@@ -7,7 +7,7 @@ accounts selector module; they live here until those exist.
 from django.db.models import Count, Model, Q, QuerySet
 
 from tidtam.accounts.models import Membership
-from tidtam.core.errors import NotFound
+from tidtam.core.errors import NotFound, forbidden
 from tidtam.core.permissions import Action, restrict
 from tidtam.organisations.selectors import organisation_list
 from tidtam.plans.models import (
@@ -97,3 +97,15 @@ def audit_subject(*, user, object_type: str, pk: int) -> Model:
             "object_not_found", f"ไม่พบ {object_type}:{pk} / No {object_type}:{pk}", {"object": f"{object_type}:{pk}"}
         )
     return obj
+
+
+def for_write(load, model: type[Model], *, user, pk: int) -> Model:
+    """The item a write names. A signed-in caller who may not see it (another organisation's draft) gets 403, as for
+    any other object outside their organisation; reads keep answering 404. Writes need a signed-in caller, so this
+    tells nothing to the public."""
+    try:
+        return load(user=user, pk=pk)
+    except NotFound as not_found:
+        if model.objects.filter(pk=pk).exists():
+            raise forbidden("write", None) from not_found
+        raise

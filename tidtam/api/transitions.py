@@ -1,7 +1,8 @@
 """The workflow endpoints shared by projects and reports: `POST /{kind}/{id}/{action}` and `POST /{kind}/bulk-approve`.
 
 Both call the workflow engine (`tidtam.workflow.services`); the item is loaded through the kind's selector first, so an
-item the caller may not see answers 404, one they see but may not move answers 403, and a move the item's state does
+item the caller may not see answers 404 to the public and 403 to a signed-in caller (`for_write`), one they see but
+may not move answers 403, and a move the item's state does
 not allow answers 409 with the engine's code.
 """
 
@@ -12,7 +13,8 @@ from ninja import Router
 
 from tidtam.api.auth import SIGNED_IN, current_user
 from tidtam.api.schemas import BulkApproveIn, BulkApproveOut, ErrorOut, ThaiInt, VersionReasonIn
-from tidtam.core.errors import NotFound, ServiceError
+from tidtam.api.selectors import for_write
+from tidtam.core.errors import NotFound, ServiceError, forbidden
 from tidtam.workflow.choices import WorkflowAction, WorkflowStatus
 from tidtam.workflow.services import bulk_approve, workflow_transition
 
@@ -67,7 +69,9 @@ def add_transition_endpoints(
         on its own, and its result says why (with the status a single request would have got)."""
         user = current_user(request)
         ids = [entry.id for entry in payload.items]
+        model = visible(user=user).model
         found = {item.pk: item for item in visible(user=user).filter(pk__in=ids)}
+        hidden = set(model.objects.filter(pk__in=set(ids) - found.keys()).values_list("pk", flat=True))
         outcomes = iter(
             bulk_approve(actor=user, items=[(found[e.id], e.version) for e in payload.items if e.id in found])
         )
@@ -75,9 +79,10 @@ def add_transition_endpoints(
         for entry in payload.items:
             if entry.id in found:
                 errors.append(next(outcomes).error)
+            elif entry.id in hidden:  # as for a single write: another organisation's item is refused, not hidden
+                errors.append(forbidden("approve", None))
             else:
                 errors.append(NotFound(f"{noun}_not_found", "ไม่พบรายการ / Not found", {"id": entry.id}))
-        model = visible(user=user).model
         now = {row["pk"]: row for row in model.objects.filter(pk__in=found).values("pk", "version", "status")}
         results = []
         for entry, error in zip(payload.items, errors, strict=True):
@@ -102,7 +107,7 @@ def add_transition_endpoints(
     def make(action: WorkflowAction):
         def transition(request, id: ThaiInt, payload: VersionReasonIn):
             user = current_user(request)
-            item = load(user=user, pk=id)
+            item = for_write(load, visible(user=user).model, user=user, pk=id)
             workflow_transition(actor=user, item=item, action=action, version=payload.version, reason=payload.reason)
             return detail(user, item)
 

@@ -21,6 +21,8 @@ from django.utils import timezone
 from tidtam.accounts.choices import Role
 from tidtam.accounts.models import Membership, User
 from tidtam.accounts.services import membership_grant, user_create
+from tidtam.core.models import Country, Province
+from tidtam.core.reference import reference_load
 from tidtam.core.thaicalendar import fiscal_year_bounds
 from tidtam.organisations.choices import OrganisationKind as Kind
 from tidtam.organisations.models import Organisation
@@ -796,6 +798,8 @@ def demo_load(*, stdout: TextIO | None = None) -> DemoSummary:
     """Create the demo organisations, accounts, frameworks, rounds, projects and reports that do not exist yet; all or
     nothing."""
     summary = DemoSummary()
+    if not Province.objects.exists() or not Country.objects.exists():
+        reference_load(Province, Country)  # normally loaded by migration; a flushed test database lacks them
     _load_organisations(summary)
     _load_accounts(summary)
     _load_frameworks(summary)

@@ -97,3 +97,6 @@ def attachment_list(*, user, project: Project, report: ProgressReport | None = N
     if not may_see_private_files(user=user, item=holder):
         attachments = attachments.filter(is_public=True)
     return list(attachments.order_by("created_at", "pk"))
+
+
+attachment_get.model = Attachment  # lets the API tell a hidden object (403 on writes) from a missing one

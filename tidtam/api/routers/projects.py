@@ -26,11 +26,12 @@ from tidtam.api.schemas import (
     ProjectUpdateIn,
     ThaiInt,
 )
+from tidtam.api.selectors import for_write
 from tidtam.api.transitions import WRITE_ERRORS, add_transition_endpoints
 from tidtam.core.errors import ValidationFailed
 from tidtam.organisations.selectors import organisation_get
 from tidtam.projects.filters import ProjectFilters
-from tidtam.projects.models import Contribution, Project
+from tidtam.projects.models import Attachment, Contribution, Project
 from tidtam.projects.selectors import attachment_get, project_get, project_list
 from tidtam.projects.services import attachment_add, attachment_remove, project_create, project_update
 
@@ -192,7 +193,7 @@ def project_change(request, id: ThaiInt, payload: ProjectUpdateIn):
     answers 409 `not_editable`, an accepted one 409 `locked`.
     """
     user = current_user(request)
-    item = project_get(user=user, pk=id)
+    item = for_write(project_get, Project, user=user, pk=id)
     changes = payload.model_dump(exclude_unset=True)
     version = changes.pop("version")
     with _api_field_names():
@@ -216,7 +217,7 @@ def project_attach(
     the size limit; the content must match the declared type. `is_public` files are published once the project is
     accepted."""
     user = current_user(request)
-    item = project_get(user=user, pk=id)
+    item = for_write(project_get, Project, user=user, pk=id)
     return Status(201, attachment_add(actor=user, project=item, uploaded_file=file, is_public=is_public))
 
 
@@ -261,5 +262,5 @@ def attachment_delete(
 ):
     """ลบไฟล์แนบของร่าง / Remove a file from a draft project or report; `version` is that item's current version."""
     user = current_user(request)
-    attachment_remove(actor=user, attachment=attachment_get(user=user, pk=id), version=version)
+    attachment_remove(actor=user, attachment=for_write(attachment_get, Attachment, user=user, pk=id), version=version)
     return Status(204, None)

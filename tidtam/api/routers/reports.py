@@ -23,7 +23,9 @@ from tidtam.api.schemas import (
     ReportUpdateIn,
     ThaiInt,
 )
+from tidtam.api.selectors import for_write
 from tidtam.api.transitions import WRITE_ERRORS, add_transition_endpoints
+from tidtam.projects.models import Project
 from tidtam.projects.selectors import project_get
 from tidtam.projects.services import attachment_add
 from tidtam.reporting.filters import ReportFilters
@@ -129,7 +131,7 @@ def report_new(request, id: ThaiInt, payload: ReportCreateIn):
     `project_not_approved` before the project is approved, `round_closed` for a closed round.
     """
     user = current_user(request)
-    project = project_get(user=user, pk=id)
+    project = for_write(project_get, Project, user=user, pk=id)
     round_ = referenced("round", round_get, user=user, pk=payload.round)
     report = report_create(actor=user, project=project, round=round_)
     return Status(201, report_detail(user, report))
@@ -160,7 +162,7 @@ def report_change(request, id: ThaiInt, payload: ReportUpdateIn):
     must lie in the round's period. A report of a closed round answers 409 `round_closed`, an accepted one `locked`.
     """
     user = current_user(request)
-    item = report_get(user=user, pk=id)
+    item = for_write(report_get, ProgressReport, user=user, pk=id)
     changes = payload.model_dump(exclude_unset=True)
     version = changes.pop("version")
     report_update(actor=user, report=item, version=version, **changes)
@@ -176,6 +178,6 @@ def report_change(request, id: ThaiInt, payload: ReportUpdateIn):
 def report_attach(request, id: ThaiInt, file: File[UploadedFile], is_public: Form[bool] = False):
     """แนบหลักฐาน (multipart/form-data) / Attach an evidence file to a draft report (the rules of project files)."""
     user = current_user(request)
-    item = report_get(user=user, pk=id)
+    item = for_write(report_get, ProgressReport, user=user, pk=id)
     attached = attachment_add(actor=user, project=item.project, report=item, uploaded_file=file, is_public=is_public)
     return Status(201, attached)

@@ -118,9 +118,9 @@ def test_the_whole_chain_through_the_api(demo):
     assert project["actions"] == ["submit"] and project["lock"] is None
     pid = project["id"]
 
-    # A draft is invisible outside MFA's chain: 404, never 403, so its existence does not leak.
+    # A draft is invisible outside MFA's chain: reads answer 404; a write by another ministry's staff is refused, 403.
     assert_error(intruder.get(f"{API}/projects/{pid}"), 404, "project_not_found")
-    assert_error(send(intruder, "patch", f"/projects/{pid}", {"version": 1, "name": "x"}), 404, "project_not_found")
+    assert_error(send(intruder, "patch", f"/projects/{pid}", {"version": 1, "name": "x"}), 403, "forbidden")
     assert_error(Client().get(f"{API}/projects/{pid}"), 404, "project_not_found")
     assert_error(oversight.get(f"{API}/projects/{pid}"), 404, "project_not_found")
 

@@ -249,15 +249,17 @@ def test_bulk_approve_reports_each_item(org):
     assert results[hidden.pk] == {
         "id": hidden.pk,
         "ok": False,
-        "http_status": 404,
+        "http_status": 403,
         "version": None,
         "status": None,
         "error": {
-            "code": "project_not_found",
+            "code": "forbidden",
             "message": results[hidden.pk]["error"]["message"],
-            "details": {"id": hidden.pk},
+            "details": {"action": "approve"},
         },
     }
+    missing = send(approver, "post", "/projects/bulk-approve", {"items": [{"id": 10**9, "version": 1}]}).json()
+    assert missing["results"][0]["http_status"] == 404 and missing["results"][0]["error"]["code"] == "project_not_found"
     assert_error(send(approver, "post", "/projects/bulk-approve", {"items": []}), 400, "validation_error")
 
 

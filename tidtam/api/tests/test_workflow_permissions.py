@@ -2,8 +2,8 @@
 each caller — anonymous, a reporter of the owner, a reporter of another ministry, the owner's approver, coordinator,
 a reviewer, oversight and an admin.
 
-An item the caller may not see answers 404 (its existence does not leak); one they see but may not change, 403;
-signed-out writes, 401.
+Reading an item the caller may not see answers 404 (its existence does not leak); a write by a signed-in caller who
+may not see or may not change the item, 403; signed-out writes, 401.
 """
 
 import hashlib
@@ -40,15 +40,15 @@ def _row(*statuses: int) -> dict[str, int]:
 #                                    anon reporter wrong approver coord reviewer oversight admin
 # The state each action is tried from is the one it is meant for, so the answer is about who may act.
 ACTION_MATRIX = {
-    "submit": (S.DRAFT, _row(401, 200, 404, 403, 403, 403, 404, 404)),
-    "approve": (S.SUBMITTED, _row(401, 403, 404, 200, 403, 403, 404, 404)),
-    "return": (S.SUBMITTED, _row(401, 403, 404, 200, 403, 200, 404, 404)),
-    "accept": (S.APPROVED, _row(401, 403, 404, 403, 403, 200, 403, 404)),
+    "submit": (S.DRAFT, _row(401, 200, 403, 403, 403, 403, 403, 403)),
+    "approve": (S.SUBMITTED, _row(401, 403, 403, 200, 403, 403, 403, 403)),
+    "return": (S.SUBMITTED, _row(401, 403, 403, 200, 403, 200, 403, 403)),
+    "accept": (S.APPROVED, _row(401, 403, 403, 403, 403, 200, 403, 403)),
     "unlock": (S.ACCEPTED, _row(401, 403, 403, 403, 403, 200, 403, 403)),
 }
-EDIT_DRAFT = _row(401, 200, 404, 403, 403, 403, 404, 404)
-ATTACH_DRAFT = _row(401, 201, 404, 403, 403, 403, 404, 404)
-REPORT_CREATE = _row(401, 201, 404, 403, 403, 403, 403, 404)  # for an approved project
+EDIT_DRAFT = _row(401, 200, 403, 403, 403, 403, 403, 403)
+ATTACH_DRAFT = _row(401, 201, 403, 403, 403, 403, 403, 403)
+REPORT_CREATE = _row(401, 201, 403, 403, 403, 403, 403, 403)  # for an approved project
 PROJECT_CREATE = _row(401, 201, 403, 403, 403, 403, 403, 403)
 ROUND_MANAGE = _row(401, 403, 403, 403, 403, 200, 403, 403)
 REMIND = _row(401, 403, 403, 403, 200, 200, 403, 403)  # over the owner's ministry

@@ -90,7 +90,7 @@ class Plan:
 
 @pytest.fixture
 def plan(db) -> Plan:
-    """`ns`: 1 → 01 → 0101 → 010101 (target) → 01010101 (factor); `poa`: P1 → P1.1 (its deepest level)."""
+    """`ns`: 1 → 01 → 0101 → 010101 (target) → 01010101 (factor); `poa`: P1 → P1.1 (its "target" level)."""
     framework = FrameworkFactory(code="ns", title_th="ยุทธศาสตร์ชาติ")
     version = FrameworkVersionFactory(framework=framework, label="2566", levels=NS_LEVELS)
     strategy = NodeFactory(framework_version=version, code="1", title_th="ด้านความมั่นคง")
