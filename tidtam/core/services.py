@@ -35,6 +35,21 @@ def stale_version(obj: models.Model, expected: int) -> Conflict:
     )
 
 
+def save_if_current(obj: models.Model, *, version: int) -> None:
+    """Write every field of `obj` if its row is still at `version` (UPDATE … WHERE version = N), as version N + 1;
+    otherwise raise `Conflict` and write nothing. Two writers racing on the same version cannot both win."""
+    obj.version = version + 1
+    obj.updated_at = timezone.now()
+    fields = {
+        f.attname: getattr(obj, f.attname)
+        for f in obj._meta.concrete_fields
+        if not f.primary_key and f.attname != "created_at"
+    }
+    if type(obj).objects.filter(pk=obj.pk, version=version).update(**fields) != 1:
+        obj.version = version
+        raise stale_version(obj, version)
+
+
 def versioned_update(
     *, actor, obj: M, version: int, changes: dict[str, Any], action: str = "update", reason: str = ""
 ) -> M:
@@ -51,17 +66,7 @@ def versioned_update(
     validate(obj)
     if snapshot(obj) == before:
         return obj
-    obj.version = version + 1
-    obj.updated_at = timezone.now()
-    fields = {
-        f.attname: getattr(obj, f.attname)
-        for f in obj._meta.concrete_fields
-        if not f.primary_key and f.attname != "created_at"
-    }
-    updated = type(obj).objects.filter(pk=obj.pk, version=version).update(**fields)
-    if updated != 1:
-        obj.version = version
-        raise stale_version(obj, version)
+    save_if_current(obj, version=version)
     audit_record(actor=actor, action=action, obj=obj, before=before, reason=reason)
     return obj
 

@@ -25,10 +25,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tidtam.core.audit import audit_record, snapshot
-from tidtam.core.errors import ValidationFailed
+from tidtam.core.errors import Conflict, ValidationFailed
 from tidtam.core.models import Country, Province
 from tidtam.core.permissions import Action, require
-from tidtam.core.services import stale_version
+from tidtam.core.services import save_if_current, stale_version
 from tidtam.core.thaicalendar import fiscal_year_bounds, parse_number
 from tidtam.organisations.models import Organisation
 from tidtam.plans.models import CODE_PATTERN, Node
@@ -811,18 +811,12 @@ def project_update(*, actor, project: Project, version: int, **changes) -> Proje
     after_parts = _summary_after(before_parts, parts)
     if snapshot(project) == before and after_parts == before_parts:
         return project
-    project.version = version + 1
-    project.updated_at = timezone.now()
-    fields = {
-        f.attname: getattr(project, f.attname)
-        for f in project._meta.concrete_fields
-        if not f.primary_key and f.attname != "created_at"
-    }
-    # The conditional UPDATE comes first: a concurrent writer on the same version waits here and then finds 0 rows.
-    if Project.objects.filter(pk=project.pk, version=version).update(**fields) != 1:
+    try:  # the conditional UPDATE comes first: a concurrent writer on the same version waits, then finds 0 rows
+        save_if_current(project, version=version)
+    except Conflict:
         for name, value in original.items():
             setattr(project, name, value)
-        raise stale_version(project, version)
+        raise
     _write_parts(project, parts)
     audit_record(
         actor=actor,

@@ -22,7 +22,7 @@ from tidtam.core import thaicalendar
 from tidtam.core.audit import audit_record, snapshot
 from tidtam.core.errors import Conflict, ValidationFailed
 from tidtam.core.permissions import Action, require
-from tidtam.core.services import create_audited, stale_version, validate, versioned_update
+from tidtam.core.services import create_audited, save_if_current, stale_version, validate, versioned_update
 from tidtam.organisations.models import Organisation
 from tidtam.projects.models import Project
 from tidtam.reporting import selectors
@@ -482,15 +482,9 @@ def report_update(*, actor, report: ProgressReport, version: int, **changes) -> 
     if {**before, **_field_snapshot(report, fields), "parts": parts} == before:
         return report  # nothing changes: no new version, no audit entry
 
-    now = timezone.now()
-    updated = ProgressReport.objects.filter(pk=report.pk, version=version).update(
-        **fields, version=version + 1, updated_at=now
-    )
-    if updated != 1:
-        raise stale_version(report, version)
     for name, value in fields.items():
         setattr(report, name, value)
-    report.version, report.updated_at = version + 1, now
+    save_if_current(report, version=version)
     for key, rows in new_parts.items():
         model = _PART_CLEANERS[key][1]
         model.objects.filter(report=report).delete()
