@@ -22,6 +22,7 @@ from tidtam.core.testing import PASSWORD, OrganisationFactory, UserFactory, memb
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.real_hashing
 def test_passwords_are_hashed_with_argon2():
     user = user_create(actor=None, username="somchai", password="a-long-passphrase")
     assert user.password.startswith("argon2")

@@ -10,12 +10,6 @@ from tidtam.core.testing import PASSWORD, OrganisationFactory, client_for, membe
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Argon2 is slow on purpose; these tests only need passwords that work."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 LOGIN = "/accounts/login/"
 
 

@@ -20,12 +20,6 @@ from tidtam.plans.services import cross_link_create, crosswalk_create, indicator
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Argon2 costs ~0.3 s per password; these tests are about the API, not about hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Uploaded files go to a temporary MEDIA_ROOT, not the development one under var/."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -2,12 +2,10 @@
 
 import pytest
 
-from tidtam.core.tests.test_browser import browser, page  # noqa: F401 (the shared Chromium fixtures)
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_docs_render_from_local_assets_and_try_it_out_works(page, live_server, plan):  # noqa: F811
+def test_docs_render_from_local_assets_and_try_it_out_works(page, live_server, plan):
     from playwright.sync_api import expect
 
     requested = []

@@ -14,7 +14,6 @@ import pytest
 from django.conf import settings
 
 from tidtam.core.demo import DEMO_PASSWORD, DEMO_PROJECTS, demo_load, demo_project_code
-from tidtam.core.tests.test_browser import _fast_password_hashing, browser, page  # noqa: F401  (shared fixtures)
 from tidtam.reporting.models import ProgressReport
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -28,11 +27,11 @@ OCTOBER = date(2025, 10, 1)  # the first month of FY 2569 Q1
 
 
 @pytest.fixture
-def demo(_fast_password_hashing):  # noqa: F811
+def demo():
     demo_load()
 
 
-def test_reporter_fills_a_report_in_thai_and_submits_it(page, demo):  # noqa: F811
+def test_reporter_fills_a_report_in_thai_and_submits_it(page, demo):
     from playwright.sync_api import expect
 
     # Sign in through the login form, then open the workspace from the menu.

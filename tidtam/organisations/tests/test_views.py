@@ -11,12 +11,6 @@ from tidtam.organisations.choices import OrganisationKind
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Argon2 is slow on purpose; these tests only need passwords that work."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def orgs():
     """MFA → its permanent secretary's office → a division, and a separate central agency; created by services."""

@@ -17,12 +17,6 @@ from tidtam.plans.choices import CrossLinkKind, Direction
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Argon2 is slow on purpose; these tests only need passwords that work."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 LEVELS = [
     {"key": "strategy", "th": "ยุทธศาสตร์", "en": "Strategy"},
     {"key": "plan", "th": "แผนแม่บท", "en": "Master plan"},

@@ -21,11 +21,6 @@ NS_LEVELS = [
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Uploaded files go to a temporary MEDIA_ROOT, never into the working tree."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -10,37 +10,12 @@ from tidtam.accounts.choices import Role
 from tidtam.core.testing import (
     IndicatorFactory,
     NodeFactory,
-    OrganisationFactory,
     RoundFactory,
     member,
     submittable_project,
 )
 from tidtam.projects.models import PlannedDisbursement, ProjectKpi
 from tidtam.workflow.choices import WorkflowStatus
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Argon2 is slow on purpose; these tests only need passwords that work."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def org(db):
-    ministry = OrganisationFactory(code="mfa", name_th="กระทรวงการต่างประเทศ")
-    department = OrganisationFactory(code="mfa-dept", parent=ministry, name_th="กรมทดสอบ")
-    division = OrganisationFactory(code="mfa-div", parent=department, name_th="กองทดสอบ")
-    other = OrganisationFactory(code="mod", name_th="กระทรวงกลาโหม")
-    other_division = OrganisationFactory(code="mod-div", parent=other, name_th="กองกลาโหม")
-    return {
-        "ministry": ministry,
-        "department": department,
-        "division": division,
-        "other": other,
-        "other_division": other_division,
-        "nesdc": OrganisationFactory(code="nesdc"),
-        "senate": OrganisationFactory(code="senate"),
-    }
 
 
 @pytest.fixture

@@ -7,14 +7,13 @@ from decimal import Decimal
 import pytest
 
 from tidtam.core.testing import PASSWORD
-from tidtam.core.tests.test_browser import browser, page  # noqa: F401 - pytest fixtures
 from tidtam.reporting.models import ProgressReport
 from tidtam.workflow.choices import WorkflowStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_reporter_fills_a_report_in_thai_and_submits_it(page, people, project, q1):  # noqa: F811
+def test_reporter_fills_a_report_in_thai_and_submits_it(page, people, project, q1):
     from playwright.sync_api import expect
 
     reporter = people["reporter"]

@@ -4,32 +4,8 @@ that put projects and reports in a given state."""
 import pytest
 
 from tidtam.accounts.choices import Role
-from tidtam.core.testing import OrganisationFactory, ReportFactory, RoundFactory, member, submittable_project
+from tidtam.core.testing import ReportFactory, RoundFactory, member, submittable_project
 from tidtam.workflow.choices import WorkflowStatus
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Argon2 is slow on purpose; these tests only need users that exist."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def org(db):
-    ministry = OrganisationFactory(code="mfa", name_th="กระทรวงการต่างประเทศ")
-    department = OrganisationFactory(code="mfa-dept", parent=ministry, name_th="กรมทดสอบ")
-    division = OrganisationFactory(code="mfa-div", parent=department, name_th="กองทดสอบ")
-    other = OrganisationFactory(code="mod", name_th="กระทรวงกลาโหม")
-    other_division = OrganisationFactory(code="mod-div", parent=other, name_th="กองกลาโหม")
-    return {
-        "ministry": ministry,
-        "department": department,
-        "division": division,
-        "other": other,
-        "other_division": other_division,
-        "nesdc": OrganisationFactory(code="nesdc"),
-        "senate": OrganisationFactory(code="senate"),
-    }
 
 
 @pytest.fixture
