@@ -998,8 +998,8 @@ class ReportOut(ActionsOut, ReportSummaryOut):
         return float(sum((d.amount for d in obj.disbursements.all()), Decimal(0)))
 
     @staticmethod
-    def resolve_cumulative_disbursement(obj) -> float:
-        return float(cumulative_disbursement(obj))
+    def resolve_cumulative_disbursement(obj, context) -> float:
+        return float(cumulative_disbursement(obj, user=current_user(context["request"])))
 
     @staticmethod
     def resolve_planned_to_date(obj) -> float:

@@ -180,10 +180,14 @@ def indicators_for_project(project: Project) -> QuerySet[Indicator]:
     )
 
 
-def cumulative_disbursement(report: ProgressReport) -> Decimal:
-    """Money the project reported as disbursed, in all its reports, up to the end of this report's round."""
+def cumulative_disbursement(report: ProgressReport, *, user) -> Decimal:
+    """Money the project reported as disbursed up to the end of this report's round, in the reports `user` may see
+    (the public's total counts accepted reports only, never a draft's figures)."""
+    visible = restrict(
+        user, Action.VIEW, ProgressReport.objects.all(), organisation_field="project__owner", status_field="status"
+    )
     total = ReportDisbursement.objects.filter(
-        report__project_id=report.project_id, month__lte=report.round.period_end
+        report__in=visible.filter(project_id=report.project_id), month__lte=report.round.period_end
     ).aggregate(total=Sum("amount"))["total"]
     return total or Decimal("0")
 

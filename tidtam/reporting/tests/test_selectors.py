@@ -5,6 +5,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
 from tidtam.core.errors import Forbidden, NotFound, ValidationFailed
 from tidtam.core.testing import submittable_project
@@ -160,12 +161,23 @@ def test_cumulative_and_planned_disbursement_are_derived(people, project, q1, q2
         (second, date(2025, 1, 1), 200),
     ):
         ReportDisbursement.objects.create(report=report, month=month, amount=Decimal(amount))
-    assert selectors.cumulative_disbursement(first) == Decimal("150")
-    assert selectors.cumulative_disbursement(second) == Decimal("350")
+    reporter = people["reporter"]
+    assert selectors.cumulative_disbursement(first, user=reporter) == Decimal("150")
+    assert selectors.cumulative_disbursement(second, user=reporter) == Decimal("350")
     assert selectors.disbursement_plan_to_date(first) == Decimal("600")  # Oct–Dec: 100 + 200 + 300
     assert selectors.disbursement_plan_to_date(second) == Decimal("1000")  # and January's 400
     other = ProgressReport.objects.create(project=_approved(project.owner), round=q1)
-    assert selectors.cumulative_disbursement(other) == Decimal("0")
+    assert selectors.cumulative_disbursement(other, user=reporter) == Decimal("0")
+
+
+def test_the_public_cumulative_counts_accepted_reports_only(people, project, q1, q2):
+    draft = ProgressReport.objects.create(project=project, round=q1)  # e.g. unlocked and being corrected
+    accepted = ProgressReport.objects.create(project=project, round=q2, status=WorkflowStatus.ACCEPTED)
+    ReportDisbursement.objects.create(report=draft, month=date(2024, 10, 1), amount=Decimal(100))
+    ReportDisbursement.objects.create(report=accepted, month=date(2025, 1, 1), amount=Decimal(200))
+    assert selectors.cumulative_disbursement(accepted, user=AnonymousUser()) == Decimal("200")
+    assert selectors.cumulative_disbursement(accepted, user=people["oversight"]) == Decimal("200")
+    assert selectors.cumulative_disbursement(accepted, user=people["reporter"]) == Decimal("300")
 
 
 def test_labels_and_months(q1):
