@@ -57,7 +57,7 @@ A = Action
 APPROVED_OR_ACCEPTED = frozenset({"approved", "accepted"})
 ACCEPTED_ONLY = frozenset({"accepted"})
 # The published grant table. Object kinds: framework (everything in a plan tree), organisation, user, membership,
-# audit, project (and its parts), report (and its parts), round.
+# audit, project (and its parts), report (and its parts), round, completeness (who reported what in a round).
 GRANTS: dict[Role, Grant] = {
     Role.REPORTER: Grant(
         Reach.SUBTREE,
@@ -78,6 +78,7 @@ GRANTS: dict[Role, Grant] = {
     Role.COORDINATOR: Grant(
         Reach.SUBTREE,
         {
+            "completeness": _actions(A.VIEW),
             "project": _actions(A.VIEW, A.REMIND),
             "report": _actions(A.VIEW, A.REMIND),
             "audit": _actions(A.VIEW),
@@ -91,12 +92,18 @@ GRANTS: dict[Role, Grant] = {
             "project": _actions(A.VIEW, A.RETURN, A.ACCEPT, A.UNLOCK, A.REMIND),
             "report": _actions(A.VIEW, A.RETURN, A.ACCEPT, A.UNLOCK, A.REMIND),
             "round": _actions(A.VIEW, A.CREATE, A.EDIT, A.MANAGE),
+            "completeness": _actions(A.VIEW),
             "audit": _actions(A.VIEW),
         },
     ),
     Role.OVERSIGHT: Grant(
         Reach.ALL,
-        {"project": _actions(A.VIEW), "report": _actions(A.VIEW), "audit": _actions(A.VIEW)},
+        {
+            "project": _actions(A.VIEW),
+            "report": _actions(A.VIEW),
+            "completeness": _actions(A.VIEW),
+            "audit": _actions(A.VIEW),
+        },
         statuses={"project": APPROVED_OR_ACCEPTED, "report": APPROVED_OR_ACCEPTED},
     ),
     Role.ADMIN: Grant(
@@ -207,6 +214,17 @@ def restrict(
             return queryset
         condition |= scope
     return queryset.filter(condition)
+
+
+def scopes_of(user, action: Action, kind: str) -> list | None:
+    """The organisations over whose subtrees `user` may do `action` to `kind`: None means everywhere, [] nowhere."""
+    scopes = []
+    for grant, organisation in _grants(user):
+        if grant.allows(kind, action):
+            if grant.reach is Reach.ALL:
+                return None
+            scopes.append(organisation)
+    return scopes
 
 
 def roles_of(user) -> set[Role]:

@@ -11,10 +11,9 @@ from decimal import Decimal
 from django.db.models import Count, FilteredRelation, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone, translation
 
-from tidtam.accounts.choices import Role
 from tidtam.core import thaicalendar
 from tidtam.core.errors import NotFound, forbidden
-from tidtam.core.permissions import GRANTS, Action, Reach, _memberships, restrict
+from tidtam.core.permissions import Action, restrict, scopes_of
 from tidtam.organisations.models import Organisation
 from tidtam.plans.models import Indicator, Node
 from tidtam.projects.choices import Lifecycle
@@ -30,9 +29,6 @@ OWING_PROJECT_STATUSES = (S.APPROVED, S.ACCEPTED)
 SUBMITTED_STATUSES = (S.SUBMITTED, S.APPROVED, S.ACCEPTED)
 APPROVED_STATUSES = (S.APPROVED, S.ACCEPTED)
 # Who sees completeness and timeliness: coordinators over their subtree, reviewers and oversight everywhere.
-COMPLETENESS_ROLES = frozenset({Role.COORDINATOR, Role.REVIEWER, Role.OVERSIGHT})
-
-
 # --------------------------------------------------------------------------- labels
 
 
@@ -231,15 +227,7 @@ class CompletenessRow:
 
 def completeness_scopes(user) -> list[Organisation] | None:
     """The organisations whose completeness `user` may see: None means all of them, [] none."""
-    scopes = []
-    for membership in _memberships(user):
-        role = Role(membership.role)
-        if role not in COMPLETENESS_ROLES:
-            continue
-        if GRANTS[role].reach is Reach.ALL:
-            return None
-        scopes.append(membership.organisation)
-    return scopes
+    return scopes_of(user, Action.VIEW, "completeness")
 
 
 def may_see_completeness(user) -> bool:
