@@ -31,8 +31,14 @@ class ReportingRound(Versioned):
         verbose_name_plural = _("reporting rounds")
         ordering = ["-period_start"]
         constraints = [
+            # One round per quarter or month of a fiscal year (partial constraints: SQLite lacks NULLS NOT DISTINCT).
             models.UniqueConstraint(
-                fields=["fiscal_year", "quarter", "month"], name="unique_round_period", nulls_distinct=False
+                fields=["fiscal_year", "quarter"],
+                condition=models.Q(quarter__isnull=False),
+                name="unique_quarter_round",
+            ),
+            models.UniqueConstraint(
+                fields=["fiscal_year", "month"], condition=models.Q(month__isnull=False), name="unique_month_round"
             ),
             models.CheckConstraint(
                 condition=(

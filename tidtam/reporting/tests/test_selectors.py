@@ -236,3 +236,17 @@ def test_report_filters(people, org, q1, q2, reports):
         with pytest.raises(ValidationFailed) as raised:
             ReportFilters.from_query(bad)
         assert list(raised.value.details) == list(bad)
+
+
+def test_the_database_refuses_a_second_round_for_the_same_quarter_or_month(q1):
+    from django.db import IntegrityError, transaction
+
+    from tidtam.reporting.models import ReportingRound
+
+    fields = {f: getattr(q1, f) for f in ("period_start", "period_end", "opens_on", "deadline")}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReportingRound.objects.create(fiscal_year=2568, quarter=1, **fields)
+    ReportingRound.objects.create(fiscal_year=2568, month=1, **fields)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReportingRound.objects.create(fiscal_year=2568, month=1, **fields)
+    assert ReportingRound.objects.filter(fiscal_year=2568).count() == 2
