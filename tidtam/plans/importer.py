@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import yaml
@@ -995,30 +996,31 @@ class _Writer:
     def warn(self, message: str) -> None:
         self.result.warnings.append(message)
 
+    def upsert(self, kind: str, spec_path: str, line: int, existing, fields: dict, create: Callable, update: Callable):
+        """Create the object when it is new, update it when a field differs (so an unchanged file writes nothing),
+        and count which; returns the object."""
+        if existing is None:
+            obj = self.call(spec_path, line, create, **fields)
+            self.count(kind, "created")
+        elif changes := _differences(existing, fields):
+            obj = self.call(spec_path, line, update, version=existing.version, **changes)
+            self.count(kind, "updated")
+        else:
+            obj = existing
+            self.count(kind, "unchanged")
+        return obj
+
     def run(self) -> None:
         plan = self.plan
-        framework = plan.framework
-        if framework is None:
-            framework = self.call(
-                "framework",
-                plan.framework_line,
-                services.framework_create,
-                code=plan.framework_code,
-                **plan.framework_fields,
-            )
-            self.count("framework", "created")
-        elif changes := _differences(framework, plan.framework_fields):
-            framework = self.call(
-                "framework",
-                plan.framework_line,
-                services.framework_update,
-                framework=framework,
-                version=framework.version,
-                **changes,
-            )
-            self.count("framework", "updated")
-        else:
-            self.count("framework", "unchanged")
+        framework = self.upsert(
+            "framework",
+            "framework",
+            plan.framework_line,
+            plan.framework,
+            plan.framework_fields,
+            partial(services.framework_create, code=plan.framework_code),
+            partial(services.framework_update, framework=plan.framework),
+        )
 
         version = plan.framework_version
         if plan.version_fields["is_current"] and (version is None or not version.is_current):
@@ -1027,28 +1029,15 @@ class _Writer:
                     f"ฉบับ '{other.label}' ไม่เป็นฉบับปัจจุบันอีกต่อไป / "
                     f"Version '{other.label}' is no longer the current version"
                 )
-        if version is None:
-            version = self.call(
-                "version",
-                plan.version_line,
-                services.framework_version_create,
-                framework=framework,
-                label=plan.label,
-                **plan.version_fields,
-            )
-            self.count("version", "created")
-        elif changes := _differences(version, plan.version_fields):
-            version = self.call(
-                "version",
-                plan.version_line,
-                services.framework_version_update,
-                framework_version=version,
-                version=version.version,
-                **changes,
-            )
-            self.count("version", "updated")
-        else:
-            self.count("version", "unchanged")
+        version = self.upsert(
+            "version",
+            "version",
+            plan.version_line,
+            version,
+            plan.version_fields,
+            partial(services.framework_version_create, framework=framework, label=plan.label),
+            partial(services.framework_version_update, framework_version=version),
+        )
 
         self.write_nodes(version)
         self.write_indicators(version)
@@ -1058,25 +1047,16 @@ class _Writer:
     def write_nodes(self, version: FrameworkVersion) -> None:
         for spec in self.plan.nodes:
             node = self.nodes.get(spec.code)
-            if node is None:
-                parent = self.nodes[spec.parent.code] if spec.parent else None
-                self.nodes[spec.code] = self.call(
-                    spec.path,
-                    spec.line,
-                    services.node_create,
-                    framework_version=version,
-                    code=spec.code,
-                    parent=parent,
-                    **spec.fields,
-                )
-                self.count("node", "created")
-            elif changes := _differences(node, spec.fields):
-                self.nodes[spec.code] = self.call(
-                    spec.path, spec.line, services.node_update, node=node, version=node.version, **changes
-                )
-                self.count("node", "updated")
-            else:
-                self.count("node", "unchanged")
+            parent = self.nodes[spec.parent.code] if spec.parent else None
+            self.nodes[spec.code] = self.upsert(
+                "node",
+                spec.path,
+                spec.line,
+                node,
+                spec.fields,
+                partial(services.node_create, framework_version=version, code=spec.code, parent=parent),
+                partial(services.node_update, node=node),
+            )
         in_file = {spec.code for spec in self.plan.nodes}
         for code in sorted(set(self.plan.existing_nodes) - in_file, key=lambda c: self.nodes[c].tree_path):
             self.warn(
@@ -1104,23 +1084,15 @@ class _Writer:
             node = self.nodes[node_spec.code]
             for spec in node_spec.indicators:
                 indicator = existing.get((node_spec.code, spec.code))
-                if indicator is None:
-                    indicator = self.call(
-                        spec.path, spec.line, services.indicator_create, node=node, code=spec.code, **spec.fields
-                    )
-                    self.count("indicator", "created")
-                elif changes := _differences(indicator, spec.fields):
-                    indicator = self.call(
-                        spec.path,
-                        spec.line,
-                        services.indicator_update,
-                        indicator=indicator,
-                        version=indicator.version,
-                        **changes,
-                    )
-                    self.count("indicator", "updated")
-                else:
-                    self.count("indicator", "unchanged")
+                indicator = self.upsert(
+                    "indicator",
+                    spec.path,
+                    spec.line,
+                    indicator,
+                    spec.fields,
+                    partial(services.indicator_create, node=node, code=spec.code),
+                    partial(services.indicator_update, indicator=indicator),
+                )
                 seen.add(("indicator", node_spec.code, spec.code))
                 for target in spec.targets:
                     key = (indicator.pk, target.start, target.end)
