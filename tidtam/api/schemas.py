@@ -14,8 +14,8 @@ from pydantic import BeforeValidator, ConfigDict, GetCoreSchemaHandler
 from pydantic_core import core_schema
 
 from tidtam.api.auth import current_user
-from tidtam.api.selectors import current_version_of
 from tidtam.core.thaicalendar import parse_number, to_arabic_digits
+from tidtam.plans.selectors import current_version
 from tidtam.projects.selectors import attachment_list, may_see_drafts
 from tidtam.reporting.choices import RoundStatus
 from tidtam.reporting.selectors import cumulative_disbursement, disbursement_plan_to_date, round_label
@@ -112,7 +112,7 @@ class FrameworkOut(Schema):
 
     @staticmethod
     def resolve_current_version(obj):
-        return current_version_of(obj)
+        return current_version(obj.versions.all())
 
     @staticmethod
     def resolve_versions(obj) -> list[str]:

@@ -1,54 +1,21 @@
-"""Reads the API needs that the apps' selectors do not offer (yet). Same rules: take the user, start restricted.
+"""Reads only the API needs: the objects an audit query or a write names. Same rules: take the user, start
+restricted."""
 
-`node_crosswalks` and `nodes_with_child_counts` belong in `tidtam.plans.selectors` and `user_memberships` in an
-accounts selector module; they live here until those exist.
-"""
+from django.db.models import Model
 
-from django.db.models import Count, Model, Q, QuerySet
-
-from tidtam.accounts.models import Membership
 from tidtam.core.errors import NotFound, forbidden
 from tidtam.core.permissions import Action, restrict
 from tidtam.organisations.selectors import organisation_list
 from tidtam.plans.models import (
     CrossLink,
     Crosswalk,
-    Framework,
     FrameworkVersion,
     IndicatorTarget,
     IndicatorValue,
-    Node,
 )
 from tidtam.plans.selectors import framework_list, indicator_get, node_get
 from tidtam.projects.selectors import attachment_get, project_get
 from tidtam.reporting.selectors import report_get, round_get
-
-
-def current_version_of(framework: Framework) -> FrameworkVersion | None:
-    """The current version among the framework's (prefetched) versions; the newest when none is marked current.
-
-    The same rule as `plans.selectors.framework_version_get`, applied in memory so a list needs no query per item.
-    """
-    versions = list(framework.versions.all())
-    return next((v for v in versions if v.is_current), None) or max(versions, key=lambda v: v.label, default=None)
-
-
-def nodes_with_child_counts(*, user, ids: set[int]) -> dict[int, Node]:
-    """The nodes with these ids (those the user may see), with framework, version and child count, in one query."""
-    nodes = restrict(user, Action.VIEW, Node.objects.filter(pk__in=ids), organisation_field=None)
-    nodes = nodes.select_related("framework_version__framework").annotate(child_count=Count("children"))
-    return {node.pk: node for node in nodes}
-
-
-def node_crosswalks(*, user, node: Node) -> QuerySet[Crosswalk]:
-    """Crosswalks from this node to a newer version's node, and from an older version's node to this one."""
-    crosswalks = restrict(user, Action.VIEW, Crosswalk.objects.all(), organisation_field=None)
-    return crosswalks.filter(Q(from_node=node) | Q(to_node=node)).order_by("id")
-
-
-def user_memberships(*, user) -> QuerySet[Membership]:
-    """The signed-in user's own memberships, with their organisations, in tree order."""
-    return Membership.objects.filter(user=user).select_related("organisation").order_by("organisation__path", "role")
 
 
 def _plan_object(model: type[Model]):

@@ -1,10 +1,12 @@
 """Reads of plan frameworks. Every selector takes the user and starts from what that user may see."""
 
-from django.db.models import Count, Prefetch, QuerySet
+from collections.abc import Iterable
+
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from tidtam.core.errors import NotFound
 from tidtam.core.permissions import Action, restrict
-from tidtam.plans.models import CrossLink, Framework, FrameworkVersion, Indicator, IndicatorTarget, Node
+from tidtam.plans.models import CrossLink, Crosswalk, Framework, FrameworkVersion, Indicator, IndicatorTarget, Node
 
 
 def framework_list(*, user) -> QuerySet[Framework]:
@@ -18,14 +20,17 @@ def framework_get(*, user, code: str) -> Framework:
     return framework
 
 
+def current_version(versions: Iterable[FrameworkVersion]) -> FrameworkVersion | None:
+    """The version shown by default: the one marked current, else the newest label (in memory, so a prefetched list
+    costs no query)."""
+    versions = list(versions)
+    return next((v for v in versions if v.is_current), None) or max(versions, key=lambda v: v.label, default=None)
+
+
 def framework_version_get(*, user, framework: Framework, label: str | None = None) -> FrameworkVersion:
     """The named version of a framework, or its current one (the newest when none is marked current)."""
     versions = framework.versions.all()
-    version = (
-        versions.filter(label=label).first()
-        if label
-        else (versions.filter(is_current=True).first() or versions.order_by("-label").first())
-    )
+    version = versions.filter(label=label).first() if label else current_version(versions)
     if version is None:
         raise NotFound(
             "framework_version_not_found",
@@ -111,3 +116,16 @@ def indicator_get(*, user, pk: int) -> Indicator:
     if indicator is None:
         raise NotFound("indicator_not_found", f"ไม่พบตัวชี้วัด {pk} / No indicator {pk}", {"id": pk})
     return indicator
+
+
+def node_crosswalks(*, user, node: Node) -> QuerySet[Crosswalk]:
+    """Crosswalks from this node to a newer version's node, and from an older version's node to this one."""
+    crosswalks = restrict(user, Action.VIEW, Crosswalk.objects.all(), organisation_field=None)
+    return crosswalks.filter(Q(from_node=node) | Q(to_node=node)).order_by("id")
+
+
+def nodes_with_child_counts(*, user, ids: set[int]) -> dict[int, Node]:
+    """The nodes with these ids (those the user may see), with framework, version and child count, in one query."""
+    nodes = restrict(user, Action.VIEW, Node.objects.filter(pk__in=ids), organisation_field=None)
+    nodes = nodes.select_related("framework_version__framework").annotate(child_count=Count("children"))
+    return {node.pk: node for node in nodes}

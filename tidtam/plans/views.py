@@ -46,14 +46,6 @@ def _label_levels(nodes, version: FrameworkVersion) -> None:
         node.level_label = names.get(node.depth, "")
 
 
-def _current_version(versions: list[FrameworkVersion]) -> FrameworkVersion | None:
-    """The version `framework_version_get` would pick: the current one, else the newest label."""
-    current = [v for v in versions if v.is_current]
-    if current:
-        return current[0]
-    return max(versions, key=lambda v: v.label) if versions else None
-
-
 def _frameworks_with_counts(user) -> list:
     frameworks = list(selectors.framework_list(user=user).order_by("code"))
     versions = (
@@ -63,7 +55,7 @@ def _frameworks_with_counts(user) -> list:
     for version in versions:
         by_framework.setdefault(version.framework_id, []).append(version)
     for framework in frameworks:
-        framework.shown_version = _current_version(by_framework.get(framework.pk, []))
+        framework.shown_version = selectors.current_version(by_framework.get(framework.pk, []))
     return frameworks
 
 

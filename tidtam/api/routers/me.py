@@ -2,9 +2,9 @@
 
 from ninja import Router
 
+from tidtam.accounts.selectors import user_memberships
 from tidtam.api.auth import SIGNED_IN, current_user
 from tidtam.api.schemas import ErrorOut, MeOut
-from tidtam.api.selectors import user_memberships
 
 router = Router(tags=["me"])
 

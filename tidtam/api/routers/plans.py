@@ -14,7 +14,6 @@ from tidtam.api.schemas import (
     NodeListOut,
     ThaiInt,
 )
-from tidtam.api.selectors import node_crosswalks, nodes_with_child_counts
 from tidtam.core.errors import NotFound
 from tidtam.plans.models import FrameworkVersion, Node
 from tidtam.plans.selectors import (
@@ -24,9 +23,11 @@ from tidtam.plans.selectors import (
     indicator_get,
     node_children,
     node_cross_links,
+    node_crosswalks,
     node_get,
     node_indicators,
     node_list,
+    nodes_with_child_counts,
 )
 
 router = Router(tags=["plans"])
