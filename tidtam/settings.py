@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "tidtam.workflow",
     "tidtam.projects",
     "tidtam.reporting",
+    "tidtam.evaluation",
     "tidtam.api",
 ]
 
