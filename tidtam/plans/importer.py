@@ -1064,6 +1064,37 @@ class _Writer:
                 f"Node '{code}' is in the database but not in the file; it was kept"
             )
 
+    def set_periods(
+        self,
+        kind: str,
+        indicator: Indicator,
+        entries,
+        stored_rows: dict,
+        service: Callable,
+        seen: set,
+        fields: tuple[str, ...],
+    ) -> None:
+        """Set an indicator's targets or values per period through `service`, only where a field differs from the
+        stored row (`fields` are named alike in the file, the model and the service)."""
+        for entry in entries:
+            key = (indicator.pk, entry.start, entry.end)
+            seen.add((kind, *key))
+            stored = stored_rows.get(key)
+            wanted = {name: getattr(entry, name) for name in fields}
+            if stored is not None and all(getattr(stored, name) == value for name, value in wanted.items()):
+                self.count(kind, "unchanged")
+                continue
+            self.call(
+                entry.path,
+                entry.line,
+                service,
+                indicator=indicator,
+                period_start=entry.start,
+                period_end=entry.end,
+                **wanted,
+            )
+            self.count(kind, "created" if stored is None else "updated")
+
     def write_indicators(self, version: FrameworkVersion) -> None:
         indicators = Indicator.objects.filter(node__framework_version=version).select_related("node")
         existing = {(i.node.code, i.code): i for i in indicators}
@@ -1094,47 +1125,24 @@ class _Writer:
                     partial(services.indicator_update, indicator=indicator),
                 )
                 seen.add(("indicator", node_spec.code, spec.code))
-                for target in spec.targets:
-                    key = (indicator.pk, target.start, target.end)
-                    seen.add(("target", *key))
-                    stored = targets.get(key)
-                    if stored is not None and stored.value == target.value and stored.value_max == target.value_max:
-                        self.count("target", "unchanged")
-                        continue
-                    self.call(
-                        target.path,
-                        target.line,
-                        services.indicator_target_set,
-                        indicator=indicator,
-                        period_start=target.start,
-                        period_end=target.end,
-                        value=target.value,
-                        value_max=target.value_max,
-                    )
-                    self.count("target", "created" if stored is None else "updated")
-                for actual in spec.actuals:
-                    key = (indicator.pk, actual.start, actual.end)
-                    seen.add(("value", *key))
-                    stored = actuals.get(key)
-                    if stored is not None and (stored.value, stored.evidence, stored.source_url) == (
-                        actual.value,
-                        actual.evidence,
-                        actual.source_url,
-                    ):
-                        self.count("value", "unchanged")
-                        continue
-                    self.call(
-                        actual.path,
-                        actual.line,
-                        services.indicator_value_record,
-                        indicator=indicator,
-                        period_start=actual.start,
-                        period_end=actual.end,
-                        value=actual.value,
-                        evidence=actual.evidence,
-                        source_url=actual.source_url,
-                    )
-                    self.count("value", "created" if stored is None else "updated")
+                self.set_periods(
+                    "target",
+                    indicator,
+                    spec.targets,
+                    targets,
+                    services.indicator_target_set,
+                    seen,
+                    ("value", "value_max"),
+                )
+                self.set_periods(
+                    "value",
+                    indicator,
+                    spec.actuals,
+                    actuals,
+                    services.indicator_value_record,
+                    seen,
+                    ("value", "evidence", "source_url"),
+                )
         for node_code, code in existing:
             if ("indicator", node_code, code) not in seen:
                 self.warn(
