@@ -70,6 +70,19 @@ def node_children(*, user, framework_version: FrameworkVersion, parent: Node | N
     return node_list(user=user, framework_version=framework_version, parent=parent, root_only=True)
 
 
+def nest_nodes(nodes: list[Node]) -> list[Node]:
+    """Hang every node under its parent (`tree_children`; nodes come parents first) and return the top nodes, in the
+    given order. Builds a whole tree from one query."""
+    by_id = {node.pk: node for node in nodes}
+    roots = []
+    for node in nodes:
+        node.tree_children = []
+    for node in nodes:
+        parent = by_id.get(node.parent_id)
+        (parent.tree_children if parent is not None else roots).append(node)
+    return roots
+
+
 def node_get(*, user, pk: int) -> Node:
     node = (
         restrict(user, Action.VIEW, Node.objects.all(), organisation_field=None)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from tidtam.core.errors import NotFound
 from tidtam.core.selectors import audit_timeline, may_see_actors
 from tidtam.plans import selectors
-from tidtam.plans.models import FrameworkVersion, Node
+from tidtam.plans.models import FrameworkVersion
 
 TIMELINE_LIMIT = 50
 
@@ -70,18 +70,6 @@ def framework_list(request: HttpRequest) -> HttpResponse:
     return render(request, "plans/framework_list.html", {"frameworks": _frameworks_with_counts(request.user)})
 
 
-def _nest(nodes: list[Node]) -> list[Node]:
-    """Hang every node under its parent (`tree_children`) and return the top-level nodes, in selector order."""
-    by_id = {node.pk: node for node in nodes}
-    roots = []
-    for node in nodes:
-        node.tree_children = []
-    for node in nodes:
-        parent = by_id.get(node.parent_id)
-        (parent.tree_children if parent is not None else roots).append(node)
-    return roots
-
-
 @require_GET
 def framework_detail(request: HttpRequest, code: str) -> HttpResponse:
     """The framework's tree: top-level nodes (children load with htmx), or the whole tree with `?expand=all`."""
@@ -93,7 +81,7 @@ def framework_detail(request: HttpRequest, code: str) -> HttpResponse:
         # One query for the whole tree; nesting happens in Python.
         nodes = list(selectors.node_list(user=request.user, framework_version=version))
         _label_levels(nodes, version)
-        roots = _nest(nodes)
+        roots = selectors.nest_nodes(nodes)
     else:
         roots = list(selectors.node_children(user=request.user, framework_version=version, parent=None))
         _label_levels(roots, version)

@@ -21,6 +21,7 @@ from tidtam.plans.selectors import (
     framework_list,
     framework_version_get,
     indicator_get,
+    nest_nodes,
     node_children,
     node_cross_links,
     node_crosswalks,
@@ -49,18 +50,6 @@ def _share_version(nodes: list[Node], version: FrameworkVersion) -> None:
     """Point every node at the one version object already loaded, so serialising them needs no query per node."""
     for node in nodes:
         node.framework_version = version
-
-
-def _nest(nodes: list[Node]) -> list[Node]:
-    """Attach `tree_children` to each node (nodes come parents first) and return the top nodes."""
-    by_id = {node.pk: node for node in nodes}
-    roots = []
-    for node in nodes:
-        node.tree_children = []
-    for node in nodes:
-        parent = by_id.get(node.parent_id)
-        (parent.tree_children if parent is not None else roots).append(node)
-    return roots
 
 
 def _preorder(nodes: list[Node]) -> list[Node]:
@@ -104,7 +93,7 @@ def framework_nodes(
     max_depth = None if depth is None else (parent_node.depth if parent_node else 0) + depth
     nodes = list(node_list(user=user, framework_version=framework_version, parent=parent_node, max_depth=max_depth))
     _share_version(nodes, framework_version)
-    roots = _nest(nodes)
+    roots = nest_nodes(nodes)
     return {
         "framework": fw.code,
         "version": framework_version.label,
