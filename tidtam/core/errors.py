@@ -48,6 +48,29 @@ class Throttled(ServiceError):
         self.retry_after = retry_after
 
 
+def bilingual(th: str, en: str) -> str:
+    """A message in Thai, then English, as every error shows them."""
+    return f"{th} / {en}"
+
+
+class FieldErrors:
+    """Errors collected over a whole input, keyed by field path (`kpis[1].target_value`), raised together so the
+    caller learns every problem at once."""
+
+    def __init__(self, details: dict[str, list[str]] | None = None):
+        self.details: dict[str, list[str]] = dict(details or {})
+
+    def add(self, path: str, message: str) -> None:
+        self.details.setdefault(path, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self.details:
+            fields = ", ".join(sorted(self.details))
+            raise ValidationFailed(
+                "invalid", bilingual(f"ข้อมูลไม่ถูกต้อง: {fields}", f"Invalid data: {fields}"), dict(self.details)
+            )
+
+
 def forbidden(action: str, obj: Any = None) -> Forbidden:
     """The one refusal message for a permission check that failed."""
     details = {"action": action}

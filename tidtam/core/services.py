@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from tidtam.core.audit import audit_record, snapshot
-from tidtam.core.errors import Conflict, ValidationFailed
+from tidtam.core.errors import Conflict, FieldErrors
 
 M = TypeVar("M", bound=models.Model)
 
@@ -18,10 +18,7 @@ def validate(obj: models.Model, *, exclude: list[str] | None = None) -> None:
         obj.full_clean(exclude=exclude)
     except ValidationError as error:
         details = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
-        fields = ", ".join(sorted(details))
-        raise ValidationFailed(
-            "invalid", f"ข้อมูลไม่ถูกต้อง: {fields} / Invalid data: {fields}", {k: list(v) for k, v in details.items()}
-        ) from error
+        FieldErrors({name: list(messages) for name, messages in details.items()}).raise_if_any()
 
 
 def stale_version(obj: models.Model, expected: int) -> Conflict:

@@ -13,7 +13,7 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -25,7 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tidtam.core.audit import audit_record, snapshot
-from tidtam.core.errors import Conflict, ValidationFailed
+from tidtam.core.errors import Conflict, FieldErrors, ValidationFailed, bilingual
 from tidtam.core.models import Country, Province
 from tidtam.core.permissions import Action, require
 from tidtam.core.services import save_if_current, stale_version
@@ -102,19 +102,7 @@ class _Invalid(ValueError):
     """One bad value; the message is Thai / English."""
 
 
-def _msg(th: str, en: str) -> str:
-    return f"{th} / {en}"
-
-
-@dataclass
-class _Errors:
-    """Errors collected over the whole input, keyed by field path (`kpis[1].target_value`)."""
-
-    details: dict[str, list[str]] = field(default_factory=dict)
-
-    def add(self, key: str, message: str) -> None:
-        self.details.setdefault(key, []).append(message)
-
+class _Errors(FieldErrors):
     def run(self, key: str, function, *args, **kwargs):
         """Call a coercion; on `_Invalid`, record its message under `key` and return None."""
         try:
@@ -123,18 +111,11 @@ class _Errors:
             self.add(key, str(error))
             return None
 
-    def raise_if_any(self) -> None:
-        if self.details:
-            fields = ", ".join(sorted(self.details))
-            raise ValidationFailed(
-                "invalid", _msg(f"ข้อมูลไม่ถูกต้อง: {fields}", f"Invalid data: {fields}"), dict(self.details)
-            )
-
 
 def _decimal(value: Any, *, max_digits: int, places: int, minimum: Decimal | None = None) -> Decimal:
     """A number from a Decimal, int or typed text (Thai digits and thousands separators allowed)."""
     if isinstance(value, bool) or value is None:
-        raise _Invalid(_msg("ต้องระบุตัวเลข", "a number is required"))
+        raise _Invalid(bilingual("ต้องระบุตัวเลข", "a number is required"))
     try:
         if isinstance(value, str):
             number = parse_number(value)
@@ -143,17 +124,17 @@ def _decimal(value: Any, *, max_digits: int, places: int, minimum: Decimal | Non
         elif isinstance(value, float):
             number = Decimal(str(value))
         else:
-            raise _Invalid(_msg("ต้องเป็นตัวเลข", "must be a number"))
+            raise _Invalid(bilingual("ต้องเป็นตัวเลข", "must be a number"))
     except (ValueError, InvalidOperation) as error:
-        raise _Invalid(_msg("ต้องเป็นตัวเลข", "must be a number")) from error
+        raise _Invalid(bilingual("ต้องเป็นตัวเลข", "must be a number")) from error
     if not number.is_finite():
-        raise _Invalid(_msg("ต้องเป็นตัวเลข", "must be a number"))
+        raise _Invalid(bilingual("ต้องเป็นตัวเลข", "must be a number"))
     if number != number.quantize(Decimal(1).scaleb(-places), rounding="ROUND_DOWN"):
-        raise _Invalid(_msg(f"ทศนิยมได้ไม่เกิน {places} ตำแหน่ง", f"at most {places} decimal places"))
+        raise _Invalid(bilingual(f"ทศนิยมได้ไม่เกิน {places} ตำแหน่ง", f"at most {places} decimal places"))
     if abs(number) >= Decimal(10) ** (max_digits - places):
-        raise _Invalid(_msg("ตัวเลขมากเกินไป", "number too large"))
+        raise _Invalid(bilingual("ตัวเลขมากเกินไป", "number too large"))
     if minimum is not None and number < minimum:
-        raise _Invalid(_msg(f"ต้องไม่น้อยกว่า {minimum}", f"must be at least {minimum}"))
+        raise _Invalid(bilingual(f"ต้องไม่น้อยกว่า {minimum}", f"must be at least {minimum}"))
     return number
 
 
@@ -165,7 +146,7 @@ def _fiscal_year(value: Any) -> int:
     number = _decimal(value, max_digits=6, places=0)
     if not FISCAL_YEAR_MIN <= number <= FISCAL_YEAR_MAX:
         raise _Invalid(
-            _msg(
+            bilingual(
                 f"ต้องเป็นปีงบประมาณ พ.ศ. ({FISCAL_YEAR_MIN}–{FISCAL_YEAR_MAX})",
                 f"must be a Buddhist Era fiscal year ({FISCAL_YEAR_MIN}-{FISCAL_YEAR_MAX})",
             )
@@ -184,8 +165,8 @@ def _date(value: Any) -> date | None:
         try:
             return date.fromisoformat(value.strip())
         except ValueError as error:
-            raise _Invalid(_msg("วันที่ไม่ถูกต้อง (ปปปป-ดด-วว ค.ศ.)", "invalid date (YYYY-MM-DD)")) from error
-    raise _Invalid(_msg("วันที่ไม่ถูกต้อง", "invalid date"))
+            raise _Invalid(bilingual("วันที่ไม่ถูกต้อง (ปปปป-ดด-วว ค.ศ.)", "invalid date (YYYY-MM-DD)")) from error
+    raise _Invalid(bilingual("วันที่ไม่ถูกต้อง", "invalid date"))
 
 
 def _month(value: Any) -> date:
@@ -194,7 +175,7 @@ def _month(value: Any) -> date:
         value = f"{value.strip()}-01"
     month = _date(value)
     if month is None:
-        raise _Invalid(_msg("ต้องระบุเดือน", "a month is required"))
+        raise _Invalid(bilingual("ต้องระบุเดือน", "a month is required"))
     return month.replace(day=1)
 
 
@@ -202,19 +183,19 @@ def _text(value: Any, *, required: bool = False) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise _Invalid(_msg("ต้องเป็นข้อความ", "must be text"))
+        raise _Invalid(bilingual("ต้องเป็นข้อความ", "must be text"))
     if "\x00" in value:
-        raise _Invalid(_msg("มีอักขระที่ไม่อนุญาต", "contains a forbidden character"))
+        raise _Invalid(bilingual("มีอักขระที่ไม่อนุญาต", "contains a forbidden character"))
     value = value.strip()
     if required and not value:
-        raise _Invalid(_msg("ต้องระบุ", "this field is required"))
+        raise _Invalid(bilingual("ต้องระบุ", "this field is required"))
     return value
 
 
 def _choice(value: Any, choices) -> str:
     if value not in choices.values:
         allowed = ", ".join(choices.values)
-        raise _Invalid(_msg(f"ค่าไม่ถูกต้อง เลือกได้: {allowed}", f"invalid value; one of: {allowed}"))
+        raise _Invalid(bilingual(f"ค่าไม่ถูกต้อง เลือกได้: {allowed}", f"invalid value; one of: {allowed}"))
     return value
 
 
@@ -223,10 +204,10 @@ MAX_ITEMS = 1000  # per list: far more than any project has, few enough to valid
 
 def _list(value: Any) -> list:
     if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
-        raise _Invalid(_msg("ต้องเป็นรายการ", "must be a list"))
+        raise _Invalid(bilingual("ต้องเป็นรายการ", "must be a list"))
     items = list(value)
     if len(items) > MAX_ITEMS:
-        raise _Invalid(_msg(f"ได้ไม่เกิน {MAX_ITEMS} รายการ", f"at most {MAX_ITEMS} items"))
+        raise _Invalid(bilingual(f"ได้ไม่เกิน {MAX_ITEMS} รายการ", f"at most {MAX_ITEMS} items"))
     return items
 
 
@@ -234,7 +215,7 @@ def _node_id(value: Any) -> int:
     if isinstance(value, Node):
         return value.pk
     if isinstance(value, bool) or value in (None, ""):
-        raise _Invalid(_msg("ต้องระบุรหัสโหนด", "a node id is required"))
+        raise _Invalid(bilingual("ต้องระบุรหัสโหนด", "a node id is required"))
     number = _decimal(value, max_digits=19, places=0, minimum=Decimal(1))
     return int(number)
 
@@ -268,12 +249,12 @@ def _items(errors: _Errors, key: str, value: Any) -> list[tuple[int, dict]]:
     for index, row in enumerate(rows):
         path = f"{key}[{index}]"
         if not isinstance(row, Mapping):
-            errors.add(path, _msg("ต้องเป็นออบเจกต์", "must be an object"))
+            errors.add(path, bilingual("ต้องเป็นออบเจกต์", "must be an object"))
             continue
         for name in sorted(set(row) - required - optional):
-            errors.add(f"{path}.{name}", _msg("ไม่รู้จักช่องนี้", "unknown field"))
+            errors.add(f"{path}.{name}", bilingual("ไม่รู้จักช่องนี้", "unknown field"))
         for name in sorted(required - set(row)):
-            errors.add(f"{path}.{name}", _msg("ต้องระบุ", "this field is required"))
+            errors.add(f"{path}.{name}", bilingual("ต้องระบุ", "this field is required"))
         result.append((index, row))
     return result
 
@@ -281,7 +262,7 @@ def _items(errors: _Errors, key: str, value: Any) -> list[tuple[int, dict]]:
 def _check_limit(errors: _Errors, key: str, value: str | None, model, name: str) -> None:
     limit = model._meta.get_field(name).max_length
     if value is not None and limit and len(value) > limit:
-        errors.add(key, _msg(f"ยาวได้ไม่เกิน {limit} ตัวอักษร", f"at most {limit} characters"))
+        errors.add(key, bilingual(f"ยาวได้ไม่เกิน {limit} ตัวอักษร", f"at most {limit} characters"))
 
 
 def _clean_kpis(errors: _Errors, value: Any) -> list[dict]:
@@ -314,7 +295,7 @@ def _clean_activities(errors: _Errors, value: Any) -> list[dict]:
         }
         _check_limit(errors, f"{path}.name", activity["name"], Activity, "name")
         if activity["start_date"] and activity["end_date"] and activity["end_date"] < activity["start_date"]:
-            errors.add(f"{path}.end_date", _msg("วันสิ้นสุดต้องไม่ก่อนวันเริ่มต้น", "the end date is before the start date"))
+            errors.add(f"{path}.end_date", bilingual("วันสิ้นสุดต้องไม่ก่อนวันเริ่มต้น", "the end date is before the start date"))
         activities.append(activity)
     return activities
 
@@ -332,7 +313,7 @@ def _clean_budget_lines(errors: _Errors, value: Any) -> list[dict]:
         if None not in key and key in seen:
             errors.add(
                 f"{path}.source",
-                _msg("มีแหล่งงบประมาณนี้ในปีนี้แล้ว", "this source already has a line for this fiscal year"),
+                bilingual("มีแหล่งงบประมาณนี้ในปีนี้แล้ว", "this source already has a line for this fiscal year"),
             )
         seen.add(key)
         lines.append(line)
@@ -348,7 +329,7 @@ def _clean_planned(errors: _Errors, value: Any) -> list[dict]:
             "amount": errors.run(f"{path}.amount", _money, row.get("amount")),
         }
         if planned["month"] is not None and planned["month"] in seen:
-            errors.add(f"{path}.month", _msg("เดือนนี้ซ้ำ", "this month appears twice"))
+            errors.add(f"{path}.month", bilingual("เดือนนี้ซ้ำ", "this month appears twice"))
         seen.add(planned["month"])
         months.append(planned)
     return months
@@ -359,11 +340,11 @@ def _clean_codes(errors: _Errors, key: str, value: Any, *, normalise=str.strip) 
     codes: list[tuple[int, str]] = []
     for index, code in enumerate(errors.run(key, _list, value) or []):
         if not isinstance(code, str) or not code.strip():
-            errors.add(f"{key}[{index}]", _msg("ต้องเป็นรหัส", "must be a code"))
+            errors.add(f"{key}[{index}]", bilingual("ต้องเป็นรหัส", "must be a code"))
             continue
         code = normalise(code)
         if code in (c for _, c in codes):
-            errors.add(f"{key}[{index}]", _msg("ซ้ำ", "duplicate"))
+            errors.add(f"{key}[{index}]", bilingual("ซ้ำ", "duplicate"))
             continue
         codes.append((index, code))
     return codes
@@ -374,7 +355,7 @@ def _report_unknown(errors: _Errors, key: str, given: list[tuple[int, str]], fou
     found = set(found)
     for index, code in given:
         if code not in found:
-            errors.add(f"{key}[{index}]", _msg(f"ไม่พบรหัส '{code}'", f"unknown code '{code}'"))
+            errors.add(f"{key}[{index}]", bilingual(f"ไม่พบรหัส '{code}'", f"unknown code '{code}'"))
     return [code for _, code in given]
 
 
@@ -395,7 +376,9 @@ def _clean_parts(errors: _Errors, data: dict, project: Project) -> _Parts:
         _report_unknown(errors, "partners", given, organisations)
         for index, code in given:
             if code == project.owner.code:
-                errors.add(f"partners[{index}]", _msg("หน่วยงานเจ้าของเป็นหุ้นส่วนไม่ได้", "the owner cannot be a partner"))
+                errors.add(
+                    f"partners[{index}]", bilingual("หน่วยงานเจ้าของเป็นหุ้นส่วนไม่ได้", "the owner cannot be a partner")
+                )
         parts.partners = [organisations[c] for _, c in given if c in organisations]
     if "kpis" in data:
         parts.kpis = _clean_kpis(errors, data["kpis"])
@@ -419,18 +402,18 @@ def _clean_contributions(errors: _Errors, data: dict, project: Project, parts: _
         for index, value in enumerate(errors.run("secondary_nodes", _list, data["secondary_nodes"]) or []):
             node_id = errors.run(f"secondary_nodes[{index}]", _node_id, value)
             if node_id is not None and node_id in secondary_ids:
-                errors.add(f"secondary_nodes[{index}]", _msg("ซ้ำ", "duplicate"))
+                errors.add(f"secondary_nodes[{index}]", bilingual("ซ้ำ", "duplicate"))
             secondary_ids.append(node_id)
     wanted = {i for i in [primary_id, *secondary_ids] if i is not None}
     nodes = {n.pk: n for n in Node.objects.filter(pk__in=wanted).select_related("framework_version")} if wanted else {}
     if primary_id is not None:
         node = nodes.get(primary_id)
         if node is None:
-            errors.add("primary_node", _msg("ไม่พบโหนดนี้", "no such plan node"))
+            errors.add("primary_node", bilingual("ไม่พบโหนดนี้", "no such plan node"))
         elif not node.is_target_or_factor():
             errors.add(
                 "primary_node",
-                _msg("เป้าหมายหลักต้องเป็นเป้าหมายหรือปัจจัย", "the primary link must be a target or factor"),
+                bilingual("เป้าหมายหลักต้องเป็นเป้าหมายหรือปัจจัย", "the primary link must be a target or factor"),
             )
         parts.primary_node = node
     if "secondary_nodes" in data:
@@ -443,9 +426,9 @@ def _clean_contributions(errors: _Errors, data: dict, project: Project, parts: _
             if node_id is None:
                 continue
             if node_id not in nodes:
-                errors.add(f"secondary_nodes[{index}]", _msg("ไม่พบโหนดนี้", "no such plan node"))
+                errors.add(f"secondary_nodes[{index}]", bilingual("ไม่พบโหนดนี้", "no such plan node"))
             elif node_id == primary:
-                errors.add(f"secondary_nodes[{index}]", _msg("เป็นเป้าหมายหลักอยู่แล้ว", "already the primary link"))
+                errors.add(f"secondary_nodes[{index}]", bilingual("เป็นเป้าหมายหลักอยู่แล้ว", "already the primary link"))
             else:
                 parts.secondary_nodes.append(nodes[node_id])
 
@@ -467,7 +450,7 @@ def _apply_fields(errors: _Errors, project: Project, data: dict) -> None:
             setattr(project, name, errors.run(name, _date, data[name]))
     if "is_illustrative" in data:
         if not isinstance(data["is_illustrative"], bool):
-            errors.add("is_illustrative", _msg("ต้องเป็นจริงหรือเท็จ", "must be true or false"))
+            errors.add("is_illustrative", bilingual("ต้องเป็นจริงหรือเท็จ", "must be true or false"))
         else:
             project.is_illustrative = data["is_illustrative"]
 
@@ -478,10 +461,10 @@ def _check_project(errors: _Errors, project: Project) -> None:
     if start is not None and end is not None and end < start:
         errors.add(
             "fiscal_year_end",
-            _msg("ปีงบประมาณสิ้นสุดต้องไม่ก่อนปีเริ่มต้น", "the last fiscal year is before the first"),
+            bilingual("ปีงบประมาณสิ้นสุดต้องไม่ก่อนปีเริ่มต้น", "the last fiscal year is before the first"),
         )
     if project.start_date and project.end_date and project.end_date < project.start_date:
-        errors.add("end_date", _msg("วันสิ้นสุดต้องไม่ก่อนวันเริ่มต้น", "the end date is before the start date"))
+        errors.add("end_date", bilingual("วันสิ้นสุดต้องไม่ก่อนวันเริ่มต้น", "the end date is before the start date"))
     bad = set(errors.details)
     try:
         project.full_clean(exclude=[f for f in ("owner", *FIELDS, "code") if f in bad], validate_constraints=False)
@@ -499,7 +482,7 @@ def _check_years(errors: _Errors, project: Project, parts: _Parts) -> None:
     if not (isinstance(start, int) and isinstance(end, int)) or end < start:
         return
     first_day, last_day = fiscal_year_bounds(start)[0], fiscal_year_bounds(end)[1]
-    outside_years = _msg(
+    outside_years = bilingual(
         f"ต้องอยู่ในปีงบประมาณของโครงการ ({start}–{end})", f"must lie within the project's fiscal years ({start}-{end})"
     )
     lines = parts.budget_lines
@@ -532,7 +515,7 @@ def _match_kpis(errors: _Errors, project: Project, kpis: list[dict] | None) -> N
             except (TypeError, ValueError):
                 kpi_id = -1
             if kpi_id not in stored:
-                errors.add(f"kpis[{index}].id", _msg("ไม่ใช่ตัวชี้วัดของโครงการนี้", "not a KPI of this project"))
+                errors.add(f"kpis[{index}].id", bilingual("ไม่ใช่ตัวชี้วัดของโครงการนี้", "not a KPI of this project"))
                 continue
         else:
             kpi_id = by_name.get(kpi["name"])
@@ -546,7 +529,7 @@ def _match_kpis(errors: _Errors, project: Project, kpis: list[dict] | None) -> N
         for kpi_id in sorted(used):
             errors.add(
                 "kpis",
-                _msg(
+                bilingual(
                     f"ตัวชี้วัด '{stored[kpi_id].name}' มีผลการรายงานแล้ว ลบไม่ได้",
                     f"KPI '{stored[kpi_id].name}' has reported actuals and cannot be removed",
                 ),
@@ -704,8 +687,8 @@ def _unknown_keys(data: dict) -> None:
         names = ", ".join(unknown)
         raise ValidationFailed(
             "invalid",
-            _msg(f"ไม่รู้จักช่อง: {names}", f"Unknown fields: {names}"),
-            {name: [_msg("ไม่รู้จักช่องนี้", "unknown field")] for name in unknown},
+            bilingual(f"ไม่รู้จักช่อง: {names}", f"Unknown fields: {names}"),
+            {name: [bilingual("ไม่รู้จักช่องนี้", "unknown field")] for name in unknown},
         )
 
 
@@ -733,12 +716,12 @@ def project_create(*, actor, owner: Organisation, code: str = "", **data) -> Pro
     errors = _Errors()
     for name in ("name_th", "fiscal_year_start"):
         if name not in data:
-            errors.add(name, _msg("ต้องระบุ", "this field is required"))
+            errors.add(name, bilingual("ต้องระบุ", "this field is required"))
     if "fiscal_year_end" not in data and "fiscal_year_start" in data:
         data = {**data, "fiscal_year_end": data["fiscal_year_start"]}  # a one-year project
     code = errors.run("code", _text, code) or ""
     if code and not CODE_RE.match(code):
-        errors.add("code", _msg("ใช้ได้เฉพาะ A–Z a–z 0–9 . _ -", "only letters, digits, '.', '_' and '-'"))
+        errors.add("code", bilingual("ใช้ได้เฉพาะ A–Z a–z 0–9 . _ -", "only letters, digits, '.', '_' and '-'"))
     _apply_fields(errors, project, data)
     parts = _clean_parts(errors, data, project)
     project.code = code or "-"  # placeholder so field validation passes; the real code is generated below
@@ -755,7 +738,9 @@ def project_create(*, actor, owner: Organisation, code: str = "", **data) -> Pro
         except IntegrityError:
             if code or attempt == 4:
                 raise ValidationFailed(
-                    "invalid", _msg("รหัสโครงการซ้ำ", "Duplicate project code"), {"code": [_msg("ซ้ำ", "duplicate")]}
+                    "invalid",
+                    bilingual("รหัสโครงการซ้ำ", "Duplicate project code"),
+                    {"code": [bilingual("ซ้ำ", "duplicate")]},
                 ) from None
             project.pk = None
     _write_parts(project, parts)
@@ -851,7 +836,7 @@ def _extension_types() -> dict[str, str]:
 
 
 def _file_error(code: str, th: str, en: str, **details) -> ValidationFailed:
-    return ValidationFailed(code, _msg(th, en), {"file": [_msg(th, en)], **details})
+    return ValidationFailed(code, bilingual(th, en), {"file": [bilingual(th, en)], **details})
 
 
 def _looks_like_text(content: bytes) -> bool:
@@ -955,8 +940,8 @@ def _holder(project: Project, report: ProgressReport | None) -> WorkflowItem:
     if report is not None and report.project_id != project.pk:
         raise ValidationFailed(
             "invalid",
-            _msg("รายงานนี้ไม่ใช่ของโครงการนี้", "The report does not belong to this project"),
-            {"report": [_msg("ไม่ใช่รายงานของโครงการนี้", "not a report of this project")]},
+            bilingual("รายงานนี้ไม่ใช่ของโครงการนี้", "The report does not belong to this project"),
+            {"report": [bilingual("ไม่ใช่รายงานของโครงการนี้", "not a report of this project")]},
         )
     return report if report is not None else project
 

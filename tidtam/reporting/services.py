@@ -20,7 +20,7 @@ from tidtam.accounts.choices import Role
 from tidtam.accounts.models import Membership
 from tidtam.core import thaicalendar
 from tidtam.core.audit import audit_record, snapshot
-from tidtam.core.errors import Conflict, ValidationFailed
+from tidtam.core.errors import Conflict, FieldErrors, ValidationFailed, bilingual
 from tidtam.core.permissions import Action, require
 from tidtam.core.services import create_audited, save_if_current, stale_version, validate, versioned_update
 from tidtam.organisations.models import Organisation
@@ -41,10 +41,6 @@ TEN_THOUSANDTH = Decimal("0.0001")
 
 
 # --------------------------------------------------------------------------- parsing helpers
-
-
-def _msg(th: str, en: str) -> str:
-    return f"{th} / {en}"
 
 
 def _number(value: Any) -> Decimal:
@@ -85,7 +81,7 @@ def _date(value: Any, field: str) -> date:
         return date.fromisoformat(thaicalendar.to_arabic_digits(str(value).strip()))
     except ValueError:
         raise ValidationFailed(
-            "invalid", _msg("วันที่ไม่ถูกต้อง", "Invalid date"), {field: [_msg("วันที่ไม่ถูกต้อง", "invalid date")]}
+            "invalid", bilingual("วันที่ไม่ถูกต้อง", "Invalid date"), {field: [bilingual("วันที่ไม่ถูกต้อง", "invalid date")]}
         ) from None
 
 
@@ -99,19 +95,9 @@ def _quantize(number: Decimal, step: Decimal, max_digits: int) -> Decimal:
     return value
 
 
-class _Errors:
-    """Collects field-path errors (`disbursements[1].month`) and raises them together."""
-
-    def __init__(self):
-        self.details: dict[str, list[str]] = {}
-
+class _Errors(FieldErrors):
     def add(self, path: str, th: str, en: str) -> None:
-        self.details.setdefault(path, []).append(_msg(th, en))
-
-    def raise_if_any(self) -> None:
-        if self.details:
-            names = ", ".join(sorted(self.details))
-            raise ValidationFailed("invalid", _msg(f"ข้อมูลไม่ถูกต้อง: {names}", f"Invalid data: {names}"), self.details)
+        super().add(path, bilingual(th, en))
 
 
 def _amount(errors: _Errors, path: str, value: Any, *, step: Decimal, max_digits: int, minimum=None, maximum=None):
@@ -145,8 +131,8 @@ def _period(fiscal_year: int, quarter: int | None, month: int | None) -> tuple[d
     if (quarter is None) == (month is None):
         raise ValidationFailed(
             "round_period",
-            _msg("ระบุไตรมาสหรือเดือนอย่างใดอย่างหนึ่ง", "Give either a quarter or a month"),
-            {"quarter": [_msg("ระบุไตรมาสหรือเดือน", "quarter or month")]},
+            bilingual("ระบุไตรมาสหรือเดือนอย่างใดอย่างหนึ่ง", "Give either a quarter or a month"),
+            {"quarter": [bilingual("ระบุไตรมาสหรือเดือน", "quarter or month")]},
         )
     try:
         if quarter is not None:
@@ -158,8 +144,8 @@ def _period(fiscal_year: int, quarter: int | None, month: int | None) -> tuple[d
         field = "quarter" if quarter is not None else "month"
         raise ValidationFailed(
             "round_period",
-            _msg("ไตรมาสต้องเป็น 1–4 และเดือนต้องเป็น 1–12", "The quarter must be 1-4 and the month 1-12"),
-            {field: [_msg("ค่าไม่ถูกต้อง", "out of range")]},
+            bilingual("ไตรมาสต้องเป็น 1–4 และเดือนต้องเป็น 1–12", "The quarter must be 1-4 and the month 1-12"),
+            {field: [bilingual("ค่าไม่ถูกต้อง", "out of range")]},
         ) from None
     last = calendar.monthrange(year, calendar_month)[1]
     return date(year, calendar_month, 1), date(year, calendar_month, last)
@@ -169,8 +155,8 @@ def _check_dates(opens_on: date, deadline: date) -> None:
     if deadline < opens_on:
         raise ValidationFailed(
             "deadline_before_opening",
-            _msg("กำหนดส่งต้องไม่ก่อนวันเปิดรับรายงาน", "The deadline cannot be before the opening day"),
-            {"deadline": [_msg("ต้องไม่ก่อนวันเปิดรับรายงาน", "must not be before the opening day")]},
+            bilingual("กำหนดส่งต้องไม่ก่อนวันเปิดรับรายงาน", "The deadline cannot be before the opening day"),
+            {"deadline": [bilingual("ต้องไม่ก่อนวันเปิดรับรายงาน", "must not be before the opening day")]},
         )
 
 
@@ -190,7 +176,7 @@ def round_open(
         fiscal_year = thaicalendar.parse_be_year(fiscal_year)
     except ValueError:
         raise ValidationFailed(
-            "invalid", _msg("ปีงบประมาณไม่ถูกต้อง", "Invalid fiscal year"), {"fiscal_year": ["invalid"]}
+            "invalid", bilingual("ปีงบประมาณไม่ถูกต้อง", "Invalid fiscal year"), {"fiscal_year": ["invalid"]}
         ) from None
     period_start, period_end = _period(fiscal_year, quarter, month)
     opens_on, deadline = _date(opens_on, "opens_on"), _date(deadline, "deadline")
@@ -199,7 +185,7 @@ def round_open(
     if existing is not None:
         raise Conflict(
             "round_exists",
-            _msg("มีรอบการรายงานนี้อยู่แล้ว", "This reporting round already exists"),
+            bilingual("มีรอบการรายงานนี้อยู่แล้ว", "This reporting round already exists"),
             {"round": existing.pk},
         )
     new = ReportingRound(
@@ -222,7 +208,7 @@ def round_update(*, actor, round: ReportingRound, version: int, **changes) -> Re
     if unknown:
         raise ValidationFailed(
             "unknown_field",
-            _msg("แก้ไขได้เฉพาะวันเปิดรับและกำหนดส่ง", "Only the opening day and the deadline can change"),
+            bilingual("แก้ไขได้เฉพาะวันเปิดรับและกำหนดส่ง", "Only the opening day and the deadline can change"),
             {name: ["unknown"] for name in sorted(unknown)},
         )
     cleaned = {name: _date(value, name) for name, value in changes.items()}
@@ -235,7 +221,7 @@ def round_close(*, actor, round: ReportingRound, version: int, reason: str = "")
     """Close the round: its reports are locked until a reviewer lifts the lock from one of them."""
     require(actor, Action.MANAGE, round)
     if round.is_closed:
-        raise Conflict("round_already_closed", _msg("รอบการรายงานนี้ปิดแล้ว", "This round is already closed"))
+        raise Conflict("round_already_closed", bilingual("รอบการรายงานนี้ปิดแล้ว", "This round is already closed"))
     changes = {"status": RoundStatus.CLOSED, "closed_at": timezone.now()}
     return versioned_update(actor=actor, obj=round, version=version, changes=changes, action="close", reason=reason)
 
@@ -246,7 +232,7 @@ def round_reopen(*, actor, round: ReportingRound, version: int, reason: str) -> 
     if not (reason or "").strip():
         raise refusal(WorkflowErrorCode.REASON_REQUIRED, status=400, field="reason")
     if not round.is_closed:
-        raise Conflict("round_not_closed", _msg("รอบการรายงานนี้ยังเปิดอยู่", "This round is not closed"))
+        raise Conflict("round_not_closed", bilingual("รอบการรายงานนี้ยังเปิดอยู่", "This round is not closed"))
     changes = {"status": RoundStatus.OPEN, "closed_at": None}
     return versioned_update(actor=actor, obj=round, version=version, changes=changes, action="reopen", reason=reason)
 
@@ -290,19 +276,19 @@ def report_create(*, actor, project: Project, round: ReportingRound) -> Progress
     if existing is not None:
         raise Conflict(
             "report_exists",
-            _msg("โครงการนี้มีรายงานในรอบนี้แล้ว", "This project already has a report in this round"),
+            bilingual("โครงการนี้มีรายงานในรอบนี้แล้ว", "This project already has a report in this round"),
             {"report": existing},
         )
     if project.status not in selectors.OWING_PROJECT_STATUSES:
         raise Conflict(
             "project_not_approved",
-            _msg("รายงานได้เฉพาะโครงการที่อนุมัติแล้ว", "Only an approved or accepted project reports progress"),
+            bilingual("รายงานได้เฉพาะโครงการที่อนุมัติแล้ว", "Only an approved or accepted project reports progress"),
             {"project": project.pk, "status_now": project.status},
         )
     if not selectors.owes_report(project=project, round=round):
         raise Conflict(
             "not_owed",
-            _msg("โครงการนี้ไม่ต้องรายงานในรอบนี้", "This project does not owe a report in this round"),
+            bilingual("โครงการนี้ไม่ต้องรายงานในรอบนี้", "This project does not owe a report in this round"),
             {"project": project.pk, "round": round.pk},
         )
     previous = selectors.previous_report(project=project, round=round)
@@ -317,7 +303,7 @@ def report_create(*, actor, project: Project, round: ReportingRound) -> Progress
     except IntegrityError:  # another request created it a moment ago
         raise Conflict(
             "report_exists",
-            _msg("โครงการนี้มีรายงานในรอบนี้แล้ว", "This project already has a report in this round"),
+            bilingual("โครงการนี้มีรายงานในรอบนี้แล้ว", "This project already has a report in this round"),
         ) from None
     if previous is not None:
         KpiActual.objects.bulk_create(
@@ -462,7 +448,7 @@ def report_update(*, actor, report: ProgressReport, version: int, **changes) -> 
     if unknown:
         raise ValidationFailed(
             "unknown_field",
-            _msg("มีช่องข้อมูลที่ไม่รู้จัก", "Unknown fields"),
+            bilingual("มีช่องข้อมูลที่ไม่รู้จัก", "Unknown fields"),
             {name: ["unknown"] for name in sorted(unknown)},
         )
     ensure_editable(actor=actor, item=report)
