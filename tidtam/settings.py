@@ -49,11 +49,14 @@ INSTALLED_APPS = [
     "tidtam.projects",
     "tidtam.reporting",
     "tidtam.evaluation",
+    "tidtam.dashboards",
+    "tidtam.opendata",
     "tidtam.api",
 ]
 
 MIDDLEWARE = [
     "tidtam.core.middleware.RequestIdMiddleware",
+    "tidtam.core.middleware.RejectNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -64,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "tidtam.api.http_cache.OpenDataHttpMiddleware",  # innermost: a cached answer passes every other middleware
 ]
 
 ROOT_URLCONF = "tidtam.urls"
@@ -101,6 +105,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+else:
+    # PgBouncer in transaction mode: a server-side cursor (QuerySet.iterator() outside a transaction) could outlive
+    # the server connection it was opened on (docs/deploy.md).
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DISABLE_SERVER_SIDE_CURSORS", False)
+# Optional PostgreSQL read replica: anonymous GET requests read from it (tidtam.opendata.replica, docs/deploy.md).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60"))
+    )
+    DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASES["default"].get("DISABLE_SERVER_SIDE_CURSORS", False)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["tidtam.opendata.replica.ReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "tidtam.opendata.replica.PublicReadMiddleware",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -122,6 +143,10 @@ LOGOUT_REDIRECT_URL = "home"
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
 LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", "900"))
 API_TOKEN_TTL_DAYS = int(os.environ.get("API_TOKEN_TTL_DAYS", "90"))
+# Anonymous GET /api/v1/ answers are cached this many seconds (0: off) and sent with `Cache-Control: public, max-age`.
+API_CACHE_SECONDS = int(os.environ.get("API_CACHE_SECONDS", "60"))
+# Anonymous API requests allowed per client address: "<requests>/<seconds>"; "0" turns the limit off.
+API_ANON_RATE = os.environ.get("API_ANON_RATE", "300/60")
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES = {
@@ -167,6 +192,18 @@ ATTACHMENT_TYPES = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
 }
 
+# Open data: who publishes it (DCAT publisher, IATI reporting-org), the IATI organisation identifier that prefixes
+# every activity identifier (replace the placeholder with the one registered for the publisher), and an
+# organisational contact address for the catalogue (never a person's; empty: none).
+OPEN_DATA_PUBLISHER_TH = os.environ.get("OPEN_DATA_PUBLISHER_TH", "ระบบติดตามและประเมินผล tidtam")
+OPEN_DATA_PUBLISHER_EN = os.environ.get("OPEN_DATA_PUBLISHER_EN", "tidtam monitoring and evaluation")
+OPEN_DATA_CONTACT_EMAIL = os.environ.get("OPEN_DATA_CONTACT_EMAIL", "opendata@example.org")
+IATI_PUBLISHER_REF = os.environ.get("IATI_PUBLISHER_REF", "XI-IATI-TIDTAM")
+
+# Open data: the licence every download, the API and the catalogue name (a URL and a short name).
+OPEN_DATA_LICENCE_URL = os.environ.get("OPEN_DATA_LICENCE_URL") or "https://creativecommons.org/licenses/by/4.0/"
+OPEN_DATA_LICENCE_NAME = os.environ.get("OPEN_DATA_LICENCE_NAME") or "CC BY 4.0"
+
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tidtam <no-reply@tidtam.invalid>")
 
@@ -176,6 +213,8 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+# Ask browsers' HSTS preload lists to include the domain (a commitment: every subdomain must serve HTTPS for good).
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

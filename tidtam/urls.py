@@ -10,9 +10,12 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("tidtam.accounts.urls")),
     path("organisations/", include("tidtam.organisations.urls")),
+    path("dashboard/", include("tidtam.dashboards.urls")),
     path("", plans_views.home, name="home"),
     path("", include("tidtam.workflow.urls")),
     path("", include("tidtam.reporting.urls")),
     path("", include("tidtam.projects.urls")),
     path("", include("tidtam.plans.urls")),
+    path("", include("tidtam.opendata.urls")),
+    path("", include("tidtam.evaluation.urls")),
 ]

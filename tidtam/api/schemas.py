@@ -14,6 +14,7 @@ from pydantic import BeforeValidator, ConfigDict, GetCoreSchemaHandler
 from pydantic_core import core_schema
 
 from tidtam.api.auth import current_user
+from tidtam.core.selectors import may_see_actors
 from tidtam.core.thaicalendar import parse_number, to_arabic_digits
 from tidtam.plans.selectors import current_version
 from tidtam.projects.selectors import attachment_list, may_see_drafts
@@ -461,6 +462,15 @@ class WorkflowOut(Schema):
     def resolve_lock(obj) -> str | None:
         reason = lock_reason(obj)
         return None if reason is None else reason.value
+
+    @staticmethod
+    def resolve_return_reason(obj, context) -> str:
+        """A reviewer's working note (an accepted report keeps the reason its closed round's lock was lifted with):
+        for those who may see the item's drafts or the audit log's actors, empty for the public (as on the pages)."""
+        if not obj.return_reason:
+            return ""
+        user = current_user(context["request"])
+        return obj.return_reason if may_see_drafts(user=user, item=obj) or may_see_actors(user) else ""
 
 
 class ActionsOut(Schema):
@@ -1086,3 +1096,157 @@ class BulkApproveOut(Schema):
     approved: int = Field(description="จำนวนที่อนุมัติสำเร็จ / How many were approved")
     failed: int
     results: list[BulkResultOut] = Field(description="ผลรายรายการตามลำดับที่ส่ง / One result per item, in order")
+
+
+# --- dashboards and indicator statuses --------------------------------------------------------------------------
+
+
+def figures_dict(figures) -> dict:
+    """`Figures.as_dict()` with amounts and percentages as JSON numbers, like every other amount in the API."""
+    return {name: float(value) if isinstance(value, Decimal) else value for name, value in figures.as_dict().items()}
+
+
+class StatusDistributionOut(Schema):
+    green: int = Field(description="บรรลุค่าเป้าหมาย / Target achieved")
+    yellow: int = Field(description="ต่ำกว่าค่าเป้าหมายเล็กน้อย / Slightly below target")
+    orange: int = Field(description="ต่ำกว่าค่าเป้าหมาย/เสี่ยง / Below target, at risk")
+    red: int = Field(description="วิกฤต / Critical")
+    grey: int = Field(description="ไม่มีข้อมูล / No data")
+
+
+LevelCode = Literal["green", "yellow", "orange", "red", "grey"]
+
+
+class FiguresOut(Schema):
+    projects: int = Field(description="จำนวนโครงการ (นับครั้งเดียวต่อโหนด) / Projects, each counted once per node")
+    budget: float = Field(description="งบประมาณที่จัดสรรในปีงบประมาณ (บาท) / Budget allocated in the fiscal year (THB)")
+    disbursed: float = Field(description="เบิกจ่ายแล้วตามรายงานที่นับ (บาท) / Disbursed in the counted reports (THB)")
+    disbursement_percent: float | None = Field(
+        description="ร้อยละการเบิกจ่าย / Disbursed as % of budget (null: no budget)"
+    )
+    average_progress: float | None = Field(
+        description="ความก้าวหน้าเฉลี่ย (%) / Average physical progress of projects that reported it (null: none)"
+    )
+    indicators: int = Field(description="จำนวนตัวชี้วัดที่มีสถานะในปีนี้ / Indicators with a status this year")
+    status_distribution: StatusDistributionOut = Field(description="จำนวนตัวชี้วัดตามระดับ / Indicators per level")
+    worst_level: LevelCode | None = Field(
+        description="ระดับที่แย่ที่สุด (ไม่ใช้ค่าเฉลี่ย) / The worst level present, never an average (null: none)"
+    )
+
+
+class DashboardNodeOut(Schema):
+    id: int
+    code: str
+    title: str = Field(description="ชื่อภาษาไทย / Thai title")
+    title_en: str
+    level: int = Field(description="ระดับ (1 = บนสุด) / Depth, 1 = top level")
+    path: list[str] = Field(description="รหัสจากรากถึงโหนดนี้ / Codes from the root down to this node")
+
+    @staticmethod
+    def resolve_title(obj) -> str:
+        return obj.title_th
+
+    @staticmethod
+    def resolve_level(obj) -> int:
+        return obj.depth
+
+    @staticmethod
+    def resolve_path(obj) -> list[str]:
+        return obj.path_codes
+
+
+class DashboardRowOut(Schema):
+    node: DashboardNodeOut
+    figures: FiguresOut = Field(description="ตัวเลขของโหนดรวมลูกหลาน / Figures of the node's whole subtree")
+    gaps: int = Field(
+        description="เป้าหมาย/ปัจจัยในกิ่งนี้ที่ไม่มีโครงการในปีนี้ / Targets and factors in the subtree without a project"
+    )
+    children: list["DashboardRowOut"] = Field(description="โหนดลูก (ถึงระดับ depth) / Child rows, down to `depth`")
+
+
+DashboardRowOut.model_rebuild()
+
+
+class GapsSummaryOut(Schema):
+    nodes_without_projects: int = Field(
+        description="เป้าหมาย/ปัจจัยที่ไม่มีโครงการในปีนี้ / Targets and factors with no project in the fiscal year"
+    )
+    indicators_without_data: int = Field(
+        description="ตัวชี้วัดที่ไม่มีข้อมูลของปีนี้ (สีเทา) / Indicators with no data for the year (grey)"
+    )
+    projects_without_valid_link: int = Field(
+        description="โครงการที่นับในปีนี้แต่ไม่มีความเชื่อมโยงหลักกับฉบับปัจจุบันของกรอบแผนใด / Counted projects of the "
+        "year whose primary link is missing or not in a current plan version"
+    )
+
+
+class DashboardOut(Schema):
+    framework: str = Field(description="รหัสกรอบแผน / Framework code")
+    version: str = Field(description="ฉบับของกรอบแผน / Framework version label")
+    fiscal_year: int = Field(description="ปีงบประมาณ (พ.ศ.) / Fiscal year (BE)")
+    basis: Literal["public", "review"] = Field(
+        description="ข้อมูลที่ใช้จริง: public = ตรวจรับแล้วเท่านั้น; review = รวมที่อนุมัติแล้ว (เฉพาะผู้ตรวจรับและผู้กำกับดูแล) / "
+        "The basis used: public = accepted data only; review = including approved, not yet accepted (reviewers "
+        "and oversight only; others asking for it get public)"
+    )
+    basis_label: str = Field(description="ชื่อฐานข้อมูลที่ใช้ ไทย / อังกฤษ / Thai / English label of the basis")
+    depth: int = Field(description="จำนวนระดับของแถว / Levels of rows below the start point")
+    node: DashboardNodeOut | None = Field(description="โหนดเริ่มต้น (null = ทั้งกรอบแผน) / The start node, or null")
+    organisation: OrganisationRefOut | None = Field(description="เฉพาะหน่วยงานนี้และในสังกัด / Organisation filter")
+    province: ProvinceOut | None = Field(description="เฉพาะโครงการในจังหวัดนี้ / Province filter")
+    total: FiguresOut = Field(description="ตัวเลขรวมของกรอบแผนหรือโหนดเริ่มต้น / Totals of the framework or start node")
+    rows: list[DashboardRowOut] = Field(description="โหนดลูกของจุดเริ่มพร้อมตัวเลข / Child nodes with their figures")
+    gaps_summary: GapsSummaryOut
+
+
+class WhyOut(Schema):
+    th: str = Field(description="เหตุผลภาษาไทย / The why in Thai")
+    en: str = Field(description="เหตุผลภาษาอังกฤษ / The why in English")
+
+
+class IndicatorStatusOut(Schema):
+    fiscal_year: int = Field(description="ปีงบประมาณ (พ.ศ.) / Fiscal year (BE)")
+    basis: Literal["public", "review"]
+    level: LevelCode
+    label: str = Field(description="ชื่อระดับ ไทย / อังกฤษ / Thai / English level label")
+    ratio: float | None = Field(description="อัตราส่วนความสำเร็จ (1 = 100%) / Achievement ratio (null: compared directly)")
+    target: float | None
+    target_max: float | None = Field(description="ค่าบนของช่วงเป้าหมาย / Upper bound of a target range")
+    actual: float | None
+    why: WhyOut = Field(description="เหตุผลของระดับนี้ / Why this level")
+    rule_version: str = Field(description="ฉบับของกฎที่ใช้คำนวณ / The status rule version that computed it")
+
+    @staticmethod
+    def resolve_label(obj) -> str:
+        return str(obj.get_level_display())
+
+    @staticmethod
+    def resolve_ratio(obj) -> float | None:
+        return _number(obj.ratio)
+
+    @staticmethod
+    def resolve_target(obj) -> float | None:
+        return _number(obj.target)
+
+    @staticmethod
+    def resolve_target_max(obj) -> float | None:
+        return _number(obj.target_max)
+
+    @staticmethod
+    def resolve_actual(obj) -> float | None:
+        return _number(obj.actual)
+
+    @staticmethod
+    def resolve_why(obj) -> dict:
+        return {"th": obj.why_th, "en": obj.why_en}
+
+
+class IndicatorWithStatusesOut(IndicatorDetailOut):
+    statuses: list[IndicatorStatusOut] = Field(
+        description="สถานะรายปีงบประมาณพร้อมเหตุผล / The status per fiscal year with its why (public basis unless a "
+        "reviewer or oversight asks for `basis=review`)"
+    )
+
+    @staticmethod
+    def resolve_statuses(obj) -> list:
+        return obj.status_list

@@ -8,7 +8,7 @@ from ninja.renderers import JSONRenderer
 
 from tidtam.api import errors, idempotency
 from tidtam.api.auth import PUBLIC, anonymous
-from tidtam.api.routers import audit, me, organisations, plans, projects, reports, rounds, tokens
+from tidtam.api.routers import audit, dashboard, me, organisations, plans, projects, reports, rounds, tokens
 
 DESCRIPTION = """\
 API ของ tidtam (ติดตาม) สำหรับกรอบแผน ตัวชี้วัด หน่วยงาน โครงการ รอบการรายงาน รายงานความก้าวหน้า สายการอนุมัติ
@@ -119,3 +119,6 @@ api.add_router("", audit.router)
 api.add_router("", projects.router)
 api.add_router("", reports.router)
 api.add_router("", rounds.router)
+api.add_router("", dashboard.router)
+api.add_router("", "tidtam.api.routers.opendata.router")  # IATI and DCAT (docs/open-data.md)
+api.add_router("", "tidtam.api.routers.exports.router")  # bulk downloads (tidtam.opendata.exports)

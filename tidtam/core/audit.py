@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import models
 
+from tidtam.core.datachange import data_changed_on_commit
 from tidtam.core.middleware import current_request_id
 from tidtam.core.models import AuditEntry
 
@@ -57,6 +58,7 @@ def audit_record(
         after = snapshot(obj)
     entry = _entry(actor=actor, action=action, obj=obj, before=before, after=after, reason=reason)
     entry.save()
+    data_changed_on_commit()
     return entry
 
 
@@ -66,4 +68,6 @@ def audit_record_many(*, actor, action: str, objects: Iterable[models.Model], re
         _entry(actor=actor, action=action, obj=obj, before=None, after=snapshot(obj), reason=reason) for obj in objects
     ]
     AuditEntry.objects.bulk_create(entries, batch_size=500)
+    if entries:
+        data_changed_on_commit()
     return len(entries)

@@ -24,6 +24,7 @@ from tidtam.accounts.services import membership_grant, user_create
 from tidtam.core.models import Country, Province
 from tidtam.core.reference import reference_load
 from tidtam.core.thaicalendar import fiscal_year_bounds
+from tidtam.evaluation.rollups import deferred_refresh
 from tidtam.organisations.choices import OrganisationKind as Kind
 from tidtam.organisations.models import Organisation
 from tidtam.organisations.services import organisation_create
@@ -800,11 +801,12 @@ def demo_load(*, stdout: TextIO | None = None) -> DemoSummary:
     summary = DemoSummary()
     if not Province.objects.exists() or not Country.objects.exists():
         reference_load(Province, Country)  # normally loaded by migration; a flushed test database lacks them
-    _load_organisations(summary)
-    _load_accounts(summary)
-    _load_frameworks(summary)
-    _load_staff(summary)
-    _load_history(summary)
+    with deferred_refresh():  # the roll-ups are brought up to date once, at the end
+        _load_organisations(summary)
+        _load_accounts(summary)
+        _load_frameworks(summary)
+        _load_staff(summary)
+        _load_history(summary)
     if stdout is not None:
         stdout.write(f"Demo data: {summary}\n")
     return summary

@@ -45,3 +45,28 @@ class ThaiFirstLocaleMiddleware:
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+NUL_MESSAGE = "ค่าที่ส่งมามีอักขระ NUL ซึ่งใช้ไม่ได้ / A parameter contains a NUL character, which is not allowed"
+
+
+class RejectNulMiddleware:
+    """Answer 400 when a query or form parameter holds a NUL character: no database stores one, and a lookup with it
+    must not become a server error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.http import HttpResponseBadRequest, JsonResponse
+
+        params = request.GET.lists()
+        if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            params = [*params, *request.POST.lists()]
+        bad = sorted({key for key, values in params if "\x00" in key or any("\x00" in v for v in values)})
+        if not bad:
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            details = {key.replace("\x00", "\\0"): ["NUL character"] for key in bad}
+            return JsonResponse({"code": "validation_error", "message": NUL_MESSAGE, "details": details}, status=400)
+        return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")

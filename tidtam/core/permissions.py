@@ -57,7 +57,8 @@ A = Action
 APPROVED_OR_ACCEPTED = frozenset({"approved", "accepted"})
 ACCEPTED_ONLY = frozenset({"accepted"})
 # The published grant table. Object kinds: framework (everything in a plan tree), organisation, user, membership,
-# audit, project (and its parts), report (and its parts), round, completeness (who reported what in a round).
+# audit, project (and its parts), report (and its parts), round, completeness (who reported what in a round),
+# review_figures (dashboard figures that include approved items not yet accepted).
 GRANTS: dict[Role, Grant] = {
     Role.REPORTER: Grant(
         Reach.SUBTREE,
@@ -93,6 +94,7 @@ GRANTS: dict[Role, Grant] = {
             "report": _actions(A.VIEW, A.RETURN, A.ACCEPT, A.UNLOCK, A.REMIND),
             "round": _actions(A.VIEW, A.CREATE, A.EDIT, A.MANAGE),
             "completeness": _actions(A.VIEW),
+            "review_figures": _actions(A.VIEW),
             "audit": _actions(A.VIEW),
         },
     ),
@@ -102,6 +104,7 @@ GRANTS: dict[Role, Grant] = {
             "project": _actions(A.VIEW),
             "report": _actions(A.VIEW),
             "completeness": _actions(A.VIEW),
+            "review_figures": _actions(A.VIEW),
             "audit": _actions(A.VIEW),
         },
         statuses={"project": APPROVED_OR_ACCEPTED, "report": APPROVED_OR_ACCEPTED},

@@ -1,6 +1,7 @@
 """Factories and helpers shared by every app's tests."""
 
 from datetime import date
+from decimal import Decimal
 
 import factory
 from django.test import Client
@@ -10,8 +11,9 @@ from tidtam.accounts.models import Membership, User
 from tidtam.organisations.choices import OrganisationKind
 from tidtam.organisations.models import Organisation
 from tidtam.plans.models import Framework, FrameworkVersion, Indicator, Node
-from tidtam.projects.models import Contribution, Project
-from tidtam.reporting.models import ProgressReport, ReportingRound
+from tidtam.projects.models import BudgetLine, Contribution, Project
+from tidtam.reporting.models import ProgressReport, ReportDisbursement, ReportingRound
+from tidtam.workflow.choices import WorkflowStatus as S
 
 PASSWORD = "correct-horse-battery"
 
@@ -160,3 +162,56 @@ def client_for(user: User | None) -> Client:
     if user is not None:
         client.force_login(user)
     return client
+
+
+def rollup_world() -> dict:
+    """A small roll-up dataset: strategy 01 with targets 0101 and 0102; ministry `min` and its division `div`; three
+    projects of FY 2568 (two accepted, one approved) with reports in its first two quarters. Figures by hand:
+    evaluation/tests/test_rollups.py. Call `rollups_rebuild()` after building on it."""
+    version = FrameworkVersionFactory(levels=TARGET_LEVELS)
+    strategy = NodeFactory(framework_version=version, code="01")
+    t1 = NodeFactory(framework_version=version, parent=strategy, code="0101")
+    t2 = NodeFactory(framework_version=version, parent=strategy, code="0102")
+    ministry = OrganisationFactory(code="min")
+    division = OrganisationFactory(code="div", parent=ministry)
+    q1 = RoundFactory(fiscal_year=2568, quarter=1)
+    q2 = RoundFactory(
+        fiscal_year=2568,
+        quarter=2,
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 3, 31),
+        opens_on=date(2025, 3, 15),
+        deadline=date(2025, 4, 30),
+    )
+
+    def project(owner, status, budget, primary, *secondary):
+        p = ProjectFactory(owner=owner, status=status)
+        BudgetLine.objects.create(project=p, fiscal_year=2568, source="budget", amount=Decimal(budget))
+        Contribution.objects.create(project=p, node=primary, is_primary=True)
+        for node in secondary:
+            Contribution.objects.create(project=p, node=node)
+        return p
+
+    def report(p, round_, status, progress, *amounts):
+        r = ReportFactory(project=p, round=round_, status=status, physical_progress=progress)
+        for month, amount in enumerate(amounts, start=round_.period_start.month):
+            ReportDisbursement.objects.create(
+                report=r, month=date(round_.period_start.year, month, 1), amount=Decimal(amount)
+            )
+        return r
+
+    p1 = project(division, S.ACCEPTED, "1000000", t1)
+    p2 = project(ministry, S.ACCEPTED, "500000", t2, t1)
+    p3 = project(ministry, S.APPROVED, "200000", t2)
+    reports = [
+        report(p1, q1, S.ACCEPTED, 20, "100000", "50000"),
+        report(p1, q2, S.APPROVED, 45, "200000"),
+        report(p2, q1, S.ACCEPTED, 60, "300000"),
+    ]
+    return {
+        "version": version,
+        "nodes": {"01": strategy, "0101": t1, "0102": t2},
+        "orgs": {"min": ministry, "div": division},
+        "projects": [p1, p2, p3],
+        "reports": reports,
+    }

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 
 from tidtam.core.errors import NotFound
 from tidtam.core.selectors import audit_timeline, may_see_actors
+from tidtam.opendata.selectors import organisation_accepted_projects, public_reporting_record
 from tidtam.organisations import selectors
 from tidtam.organisations.choices import OrganisationKind
 
@@ -42,15 +43,20 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def organisation_detail(request: HttpRequest, code: str) -> HttpResponse:
-    """One organisation: names, kind, place in the tree, website and audit timeline (no member list)."""
+    """One organisation: names, kind, place in the tree, website, its accepted projects (limited), its public
+    reporting record per round (accepted data only) and audit timeline (no member list)."""
     try:
         organisation = selectors.organisation_get(user=request.user, code=code)
     except NotFound as error:
         raise Http404(error.message) from error
     children = selectors.organisation_list(user=request.user, parent_code=organisation.code).filter(parent=organisation)
+    projects, more_projects = organisation_accepted_projects(user=request.user, organisation=organisation)
     context = {
         "organisation": organisation,
         "children": list(children),
+        "projects": projects,
+        "more_projects": more_projects,
+        "record": public_reporting_record(organisation=organisation),
         "timeline": list(audit_timeline(user=request.user, obj=organisation)[:TIMELINE_LIMIT]),
         "show_actors": may_see_actors(request.user),
     }

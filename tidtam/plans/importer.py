@@ -25,6 +25,7 @@ from django.db import IntegrityError, models, transaction
 from tidtam.core.errors import Forbidden, NotAuthenticated, ServiceError, ValidationFailed
 from tidtam.core.permissions import Action, require
 from tidtam.core.thaicalendar import parse_be_year, parse_number, parse_period
+from tidtam.evaluation.rollups import deferred_refresh
 from tidtam.organisations.models import Organisation
 from tidtam.plans import services
 from tidtam.plans.choices import CrossLinkKind, CrosswalkKind, Direction, FrameworkKind, Frequency
@@ -1240,7 +1241,8 @@ def plan_import(*, actor, text: str, dry_run: bool = False) -> ImportResult:
         if checker.errors:
             raise _invalid(checker.errors)
         result = ImportResult(framework=plan.framework_code, version=plan.label, dry_run=dry_run)
-        _Writer(actor, plan, result).run()
+        with deferred_refresh():
+            _Writer(actor, plan, result).run()
         if dry_run:
             transaction.set_rollback(True)
     return result

@@ -31,6 +31,15 @@ class Framework(Versioned):
         related_name="frameworks",
     )
     is_illustrative = models.BooleanField(_("illustrative data"), default=False)
+    status_rule = models.ForeignKey(
+        "evaluation.StatusRule",
+        verbose_name=_("status rule"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty: the default rule"),
+    )
 
     class Meta:
         verbose_name = _("plan framework")
@@ -209,6 +218,15 @@ class Indicator(Versioned):
     )
     sort_order = models.PositiveIntegerField(_("order"), default=0)
     is_illustrative = models.BooleanField(_("illustrative data"), default=False)
+    status_rule = models.ForeignKey(
+        "evaluation.StatusRule",
+        verbose_name=_("status rule"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty: the framework's rule"),
+    )
 
     class Meta:
         verbose_name = _("indicator")

@@ -11,6 +11,7 @@ from django.db import transaction
 from tidtam.core.errors import ValidationFailed
 from tidtam.core.permissions import Action, require
 from tidtam.core.services import create_audited, versioned_update
+from tidtam.evaluation.rollups import indicators_refresh, projects_refresh
 from tidtam.plans.models import (
     CrossLink,
     Crosswalk,
@@ -21,6 +22,7 @@ from tidtam.plans.models import (
     IndicatorValue,
     Node,
 )
+from tidtam.projects.models import Contribution
 
 
 def _require(actor, action: Action, obj) -> None:
@@ -37,7 +39,12 @@ def framework_create(*, actor, code: str, title_th: str, **fields) -> Framework:
 @transaction.atomic
 def framework_update(*, actor, framework: Framework, version: int, **changes) -> Framework:
     _require(actor, Action.EDIT, framework)
-    return versioned_update(actor=actor, obj=framework, version=version, changes=changes)
+    framework = versioned_update(actor=actor, obj=framework, version=version, changes=changes)
+    if "status_rule" in changes:
+        indicators_refresh(
+            Indicator.objects.filter(node__framework_version__framework=framework).values_list("pk", flat=True)
+        )
+    return framework
 
 
 @transaction.atomic
@@ -50,7 +57,17 @@ def framework_version_create(
         for old in framework.versions.filter(is_current=True):
             versioned_update(actor=actor, obj=old, version=old.version, changes={"is_current": False})
     version = FrameworkVersion(framework=framework, label=label, levels=levels, is_current=is_current, **fields)
-    return create_audited(actor=actor, obj=version)
+    version = create_audited(actor=actor, obj=version)
+    if is_current:
+        _refresh_linked_projects(framework)
+    return version
+
+
+def _refresh_linked_projects(framework: Framework) -> None:
+    """Whether a project's primary link is in a current version is part of its roll-up facts."""
+    projects_refresh(
+        Contribution.objects.filter(node__framework_version__framework=framework).values_list("project_id", flat=True)
+    )
 
 
 @transaction.atomic
@@ -62,7 +79,10 @@ def framework_version_update(
         others = framework_version.framework.versions.filter(is_current=True)
         for old in others:
             versioned_update(actor=actor, obj=old, version=old.version, changes={"is_current": False})
-    return versioned_update(actor=actor, obj=framework_version, version=version, changes=changes)
+    framework_version = versioned_update(actor=actor, obj=framework_version, version=version, changes=changes)
+    if "is_current" in changes:
+        _refresh_linked_projects(framework_version.framework)
+    return framework_version
 
 
 def _tree_position(framework_version: FrameworkVersion, code: str, parent: Node | None) -> tuple[str, int]:
@@ -149,7 +169,9 @@ def indicator_create(*, actor, node: Node, code: str, name_th: str, unit: str, *
 @transaction.atomic
 def indicator_update(*, actor, indicator: Indicator, version: int, **changes) -> Indicator:
     _require(actor, Action.EDIT, indicator)
-    return versioned_update(actor=actor, obj=indicator, version=version, changes=changes)
+    indicator = versioned_update(actor=actor, obj=indicator, version=version, changes=changes)
+    indicators_refresh([indicator.pk])
+    return indicator
 
 
 def _check_period(start: int, end: int) -> None:
@@ -174,15 +196,18 @@ def indicator_target_set(
         )
     target = IndicatorTarget.objects.filter(indicator=indicator).for_period(period_start, period_end).first()
     if target is None:
-        return create_audited(
+        target = create_audited(
             actor=actor,
             obj=IndicatorTarget(
                 indicator=indicator, period_start=period_start, period_end=period_end, value=value, value_max=value_max
             ),
         )
-    return versioned_update(
-        actor=actor, obj=target, version=target.version, changes={"value": value, "value_max": value_max}
-    )
+    else:
+        target = versioned_update(
+            actor=actor, obj=target, version=target.version, changes={"value": value, "value_max": value_max}
+        )
+    indicators_refresh([indicator.pk])
+    return target
 
 
 @transaction.atomic
@@ -201,7 +226,7 @@ def indicator_value_record(
     _check_period(period_start, period_end)
     actual = IndicatorValue.objects.filter(indicator=indicator).for_period(period_start, period_end).first()
     if actual is None:
-        return create_audited(
+        actual = create_audited(
             actor=actor,
             obj=IndicatorValue(
                 indicator=indicator,
@@ -212,9 +237,12 @@ def indicator_value_record(
                 source_url=source_url,
             ),
         )
-    return versioned_update(
-        actor=actor,
-        obj=actual,
-        version=actual.version,
-        changes={"value": value, "evidence": evidence, "source_url": source_url},
-    )
+    else:
+        actual = versioned_update(
+            actor=actor,
+            obj=actual,
+            version=actual.version,
+            changes={"value": value, "evidence": evidence, "source_url": source_url},
+        )
+    indicators_refresh([indicator.pk])
+    return actual

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from tidtam.core.errors import NotFound
 from tidtam.core.selectors import audit_timeline, may_see_actors
+from tidtam.opendata.selectors import node_status, node_statuses
 from tidtam.plans import selectors
 from tidtam.plans.models import FrameworkVersion
 
@@ -44,6 +45,16 @@ def _label_levels(nodes, version: FrameworkVersion) -> None:
     names = {depth: version.level_name(depth, lang) for depth in range(1, len(version.levels) + 1)}
     for node in nodes:
         node.level_label = names.get(node.depth, "")
+
+
+def _mark_statuses(nodes, version: FrameworkVersion, *, whole_version: bool = False) -> int:
+    """Give each node its public worst status level (or None) in the dashboards' default fiscal year; returns that
+    year. One query whatever the number of nodes."""
+    ids = None if whole_version else [node.pk for node in nodes]
+    statuses = node_statuses(version=version, node_ids=ids)
+    for node in nodes:
+        node.status_level = statuses.of(node.pk).worst_level
+    return statuses.fiscal_year
 
 
 def _frameworks_with_counts(user) -> list:
@@ -81,10 +92,12 @@ def framework_detail(request: HttpRequest, code: str) -> HttpResponse:
         # One query for the whole tree; nesting happens in Python.
         nodes = list(selectors.node_list(user=request.user, framework_version=version))
         _label_levels(nodes, version)
+        status_year = _mark_statuses(nodes, version, whole_version=True)
         roots = selectors.nest_nodes(nodes)
     else:
         roots = list(selectors.node_children(user=request.user, framework_version=version, parent=None))
         _label_levels(roots, version)
+        status_year = _mark_statuses(roots, version)
     lang = _lang()
     context = {
         "framework": framework,
@@ -94,6 +107,7 @@ def framework_detail(request: HttpRequest, code: str) -> HttpResponse:
         "levels": [level.get(lang) or level.get("th", "") for level in version.levels],
         "nodes": roots,
         "expand_all": expand_all,
+        "status_year": status_year,
     }
     return render(request, "plans/framework_detail.html", context)
 
@@ -108,6 +122,7 @@ def node_children(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         raise Http404("node not in framework")
     children = list(selectors.node_children(user=request.user, framework_version=version, parent=node))
     _label_levels(children, version)
+    _mark_statuses(children, version)
     context = {"framework": framework, "version": version, "nodes": children, "expand_all": False}
     return render(request, "plans/_node_list.html", context)
 
@@ -155,6 +170,7 @@ def node_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for link in selectors.node_cross_links(user=request.user, node=node):
         outgoing = link.source_id == node.pk
         links.append({"link": link, "outgoing": outgoing, "other": link.target if outgoing else link.source})
+    status_year, figures = node_status(node=node)
     context = {
         "node": node,
         "version": version,
@@ -163,6 +179,8 @@ def node_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "children": children,
         "indicators": _indicator_rows(selectors.node_indicators(user=request.user, node=node)),
         "links": links,
+        "status_year": status_year,
+        "figures": figures,
         "timeline": list(audit_timeline(user=request.user, obj=node)[:TIMELINE_LIMIT]),
         "show_actors": may_see_actors(request.user),
     }

@@ -28,6 +28,7 @@ from tidtam.core.permissions import Action, can
 from tidtam.core.selectors import audit_timeline, may_see_actors
 from tidtam.core.templatetags.thai import be_date
 from tidtam.core.thaicalendar import ce_to_be, fiscal_year, thai_month_name
+from tidtam.opendata.selectors import project_reports
 from tidtam.organisations.models import Organisation
 from tidtam.plans.models import Node
 from tidtam.plans.selectors import framework_list
@@ -235,25 +236,38 @@ def _disbursement_plan(project: Project) -> list[dict]:
     return groups
 
 
+def _timeline(user, project: Project, *, show_reasons: bool) -> list:
+    """The project's audit timeline; reasons (returns, unlocks) are working notes, shown only to those who may see
+    the project's drafts or the audit log's actors, never to the public. Entries are append-only: the reason is
+    blanked in memory only."""
+    entries = list(audit_timeline(user=user, obj=project)[:TIMELINE_LIMIT])
+    if not show_reasons:
+        for entry in entries:
+            entry.reason = ""
+    return entries
+
+
 def _detail_context(request: HttpRequest, project: Project, **extra) -> dict:
     user = request.user
     _load_parts(project)
     editable_by_user = can(user, Action.EDIT, project)
     locked = lock_reason(project)
+    staff = selectors.may_see_drafts(user=user, item=project)
     context = {
         "project": project,
         "kpis": [{"name": k.name, "unit": k.unit, "target": _plain(k.target_value)} for k in project.kpis.all()],
         "show_return_reason": project.status == WorkflowStatus.DRAFT and bool(project.return_reason),
         "approval_level": approval_level_organisation(project) if project.status == WorkflowStatus.SUBMITTED else None,
-        "show_contact": selectors.may_see_drafts(user=user, item=project),
+        "show_contact": staff,
         "contributions": _contribution_rows(project),
         "budget": _budget_table(project),
         "disbursement_plan": _disbursement_plan(project),
         "attachments": selectors.attachment_list(user=user, project=project),
+        "reports": project_reports(user=user, project=project),
         "can_edit": editable_by_user and locked is None,
         "lock_message": WorkflowErrorCode(locked).label if editable_by_user and locked is not None else "",
         "attachment_form": extra.pop("attachment_form", None) or AttachmentForm(),
-        "timeline": list(audit_timeline(user=user, obj=project)[:TIMELINE_LIMIT]),
+        "timeline": _timeline(user, project, show_reasons=staff or may_see_actors(user)),
         "show_actors": may_see_actors(user),
     }
     context.update(extra)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from tidtam.core.errors import Conflict, Forbidden, ServiceError, ValidationFailed, forbidden
 from tidtam.core.permissions import Action, can, require
 from tidtam.core.services import versioned_update
+from tidtam.evaluation.rollups import after_transition
 from tidtam.organisations.models import Organisation
 from tidtam.workflow.choices import WorkflowAction, WorkflowErrorCode, WorkflowStatus
 from tidtam.workflow.models import WorkflowItem
@@ -154,7 +155,8 @@ def workflow_transition(
     """Move `item` by `action` if `actor` may and its state allows; `version` must be the item's current one."""
     action = WorkflowAction(action)
     _check(actor, item, action, reason)
-    return versioned_update(
+    status_before = item.status
+    item = versioned_update(
         actor=actor,
         obj=item,
         version=version,
@@ -162,6 +164,9 @@ def workflow_transition(
         action=action.value,
         reason=reason,
     )
+    if item.status != status_before:
+        after_transition(item)
+    return item
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,27 @@ from tidtam.api.selectors import AUDIT_SUBJECTS, audit_subject
 from tidtam.core.errors import ValidationFailed
 from tidtam.core.selectors import audit_timeline, may_see_actors
 from tidtam.core.thaicalendar import to_arabic_digits
+from tidtam.projects.models import Attachment
+from tidtam.projects.selectors import may_see_drafts
+from tidtam.workflow.models import WorkflowItem
 
 router = Router(tags=["audit"])
 _OBJECT_REF = re.compile(r"^([a-z]+):([0-9]{1,18})$")
+
+
+def _working_notes_shown(user, subject) -> tuple[bool, bool]:
+    """(snapshots, reasons): whether the caller sees the before/after and the reasons of `subject`'s entries.
+
+    A project's, report's or file's snapshots hold its drafts and the responsible person's contact: only for those who
+    may see its drafts. Its reasons (returns, unlocks) are reviewers' working notes: also for those who may see the
+    audit log's actors (as on the pages). Everyone else — the public — sees what happened, when, and which fields
+    changed. Plans, organisations and rounds are public data: shown in full.
+    """
+    item = (subject.report or subject.project) if isinstance(subject, Attachment) else subject
+    if not isinstance(item, WorkflowItem):
+        return True, True
+    staff = may_see_drafts(user=user, item=item)
+    return staff, staff or may_see_actors(user)
 
 
 def _parse_object(ref: str) -> tuple[str, int]:
@@ -46,13 +64,16 @@ def audit(
 ):
     """ประวัติการแก้ไขของสิ่งหนึ่ง ใหม่สุดก่อน / An object's audit entries, newest first.
 
-    The actor's username is shown only to signed-in staff whose role lets them see it; otherwise it is null. An
-    object the caller may not view answers 404, exactly like one that does not exist.
+    The actor's username is shown only to signed-in staff whose role lets them see it; otherwise it is null. The
+    before/after of a project, report or file are shown only to those who may see its drafts (null otherwise), and
+    their reasons (returns, unlocks) also to those who may see actors (empty otherwise). An object the caller may not
+    view answers 404, exactly like one that does not exist.
     """
     user = current_user(request)
     object_type, pk = _parse_object(ref)
     subject = audit_subject(user=user, object_type=object_type, pk=pk)
     show_actor = may_see_actors(user)
+    show_snapshots, show_reasons = _working_notes_shown(user, subject)
     return {
         "results": [
             {
@@ -64,9 +85,9 @@ def audit(
                 "request_id": entry.request_id,
                 "actor": entry.actor.username if show_actor and entry.actor is not None else None,
                 "changed_fields": entry.changed_fields,
-                "before": entry.before,
-                "after": entry.after,
-                "reason": entry.reason,
+                "before": entry.before if show_snapshots else None,
+                "after": entry.after if show_snapshots else None,
+                "reason": entry.reason if show_reasons else "",
             }
             for entry in audit_timeline(user=user, obj=subject)[:limit]
         ]

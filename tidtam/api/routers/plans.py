@@ -9,12 +9,13 @@ from tidtam.api.schemas import (
     ErrorOut,
     FrameworkListOut,
     FrameworkOut,
-    IndicatorDetailOut,
+    IndicatorWithStatusesOut,
     NodeDetailOut,
     NodeListOut,
     ThaiInt,
 )
 from tidtam.core.errors import NotFound
+from tidtam.evaluation.selectors import dashboard_basis, indicator_statuses
 from tidtam.plans.models import FrameworkVersion, Node
 from tidtam.plans.selectors import (
     framework_get,
@@ -149,7 +150,22 @@ def node(request, id: ThaiInt):
     return node
 
 
-@router.get("/indicators/{id}", response={200: IndicatorDetailOut, **ERRORS}, summary="ตัวชี้วัด / An indicator")
-def indicator(request, id: ThaiInt):
-    """ตัวชี้วัดพร้อมค่าเป้าหมาย ค่าจริง และโหนดที่สังกัด / An indicator with its targets, actuals and node."""
-    return indicator_get(user=current_user(request), pk=id)
+@router.get("/indicators/{id}", response={200: IndicatorWithStatusesOut, **ERRORS}, summary="ตัวชี้วัด / An indicator")
+def indicator(
+    request,
+    id: ThaiInt,
+    basis: Annotated[
+        Literal["public", "review"] | None,
+        Query(
+            description="สถานะจาก review = รวมที่อนุมัติแล้วแต่ยังไม่ตรวจรับ (เฉพาะผู้ตรวจรับและผู้กำกับดูแล) / Statuses on "
+            "the review basis: including approved, not yet accepted (reviewers and oversight only; others get public)"
+        ),
+    ] = None,
+):
+    """ตัวชี้วัดพร้อมค่าเป้าหมาย ค่าจริง สถานะรายปี และโหนดที่สังกัด / An indicator with its targets, actuals, node and
+    its status per fiscal year (level, ratio and why, with the rule version). Each status row names its `basis`."""
+    user = current_user(request)
+    indicator = indicator_get(user=user, pk=id)
+    used = dashboard_basis(user, basis)
+    indicator.status_list = list(indicator_statuses(indicator=indicator, basis=used))
+    return indicator

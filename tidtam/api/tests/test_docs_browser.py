@@ -11,7 +11,7 @@ def test_docs_render_from_local_assets_and_try_it_out_works(page, live_server, p
     requested = []
     page.on("request", lambda request: requested.append(request.url))
     page.goto("/api/v1/docs")
-    expect(page.locator(".swagger-ui .info .title")).to_contain_text("tidtam API")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("tidtam API", timeout=20_000)  # a busy CI
     operation = page.locator("#operations-plans-tidtam_api_routers_plans_frameworks")
     operation.locator(".opblock-summary").click()
     operation.get_by_role("button", name="Try it out").click()

@@ -18,6 +18,14 @@ EXPECTED = {
     ("get", "/api/v1/organisations"),
     ("get", "/api/v1/organisations/{code}"),
     ("get", "/api/v1/audit"),
+    ("get", "/api/v1/dashboard"),
+    ("get", "/api/v1/exports/projects.csv"),
+    ("get", "/api/v1/exports/projects.xlsx"),
+    ("get", "/api/v1/exports/projects.jsonl"),
+    ("get", "/api/v1/exports/reports.csv"),
+    ("get", "/api/v1/exports/indicator-values.csv"),
+    ("get", "/api/v1/exports/iati-activities.xml"),
+    ("get", "/api/v1/exports/catalog.jsonld"),
 }
 
 
