@@ -60,6 +60,8 @@ class Project(WorkflowItem):
         indexes = [
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["fiscal_year_start", "fiscal_year_end"]),
+            # The public list and its pages: accepted projects by code, read as a range, not sorted per request.
+            models.Index(fields=["status", "code"]),
         ]
         constraints = [
             models.CheckConstraint(

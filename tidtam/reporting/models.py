@@ -96,7 +96,8 @@ class ProgressReport(WorkflowItem):
                 name="physical_progress_is_a_percentage",
             ),
         ]
-        indexes = [models.Index(fields=["round", "status"])]
+        # The second: the public list and its pages, accepted reports by id.
+        indexes = [models.Index(fields=["round", "status"]), models.Index(fields=["status", "id"])]
 
     def __str__(self) -> str:
         return f"{self.project.code} · {self.round}"
