@@ -10,9 +10,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from django.urls import get_script_prefix, reverse
 import ninja
 from django.db.models import Manager, Model
+from django.urls import get_script_prefix, reverse
 from ninja import Field
 from pydantic import BeforeValidator, ConfigDict, GetCoreSchemaHandler, ValidationInfo, model_validator
 from pydantic_core import core_schema
