@@ -18,10 +18,9 @@ from pydantic import BeforeValidator, ConfigDict, GetCoreSchemaHandler, Validati
 from pydantic_core import core_schema
 
 from tidtam.api.auth import current_user
-from tidtam.core.selectors import may_see_actors
 from tidtam.core.thaicalendar import parse_number, to_arabic_digits
 from tidtam.plans.selectors import current_version
-from tidtam.projects.selectors import attachment_list, may_see_drafts
+from tidtam.projects.selectors import attachment_list, may_see_drafts, may_see_reasons
 from tidtam.reporting.choices import RoundStatus
 from tidtam.reporting.selectors import cumulative_disbursement, disbursement_plan_to_date, round_label
 from tidtam.workflow.choices import WorkflowStatus
@@ -520,12 +519,10 @@ class WorkflowOut(Schema):
 
     @staticmethod
     def resolve_return_reason(obj, context) -> str:
-        """A reviewer's working note (an accepted report keeps the reason its closed round's lock was lifted with):
-        for those who may see the item's drafts or the audit log's actors, empty for the public (as on the pages)."""
+        """A reviewer's working note: empty for those who may not see it (as on the pages)."""
         if not obj.return_reason:
             return ""
-        user = current_user(context["request"])
-        return obj.return_reason if may_see_drafts(user=user, item=obj) or may_see_actors(user) else ""
+        return obj.return_reason if may_see_reasons(user=current_user(context["request"]), item=obj) else ""
 
 
 class ActionsOut(Schema):

@@ -10,7 +10,9 @@ from django.db.models import QuerySet
 
 from tidtam.accounts.choices import Role
 from tidtam.core.errors import NotFound
+from tidtam.core.models import AuditEntry
 from tidtam.core.permissions import Action, can, restrict, roles_of
+from tidtam.core.selectors import audit_timeline, may_see_actors
 from tidtam.projects.filters import ProjectFilters
 from tidtam.projects.models import Attachment, Project
 from tidtam.reporting.models import ProgressReport
@@ -50,6 +52,21 @@ def may_see_drafts(*, user, item: WorkflowItem) -> bool:
     else:
         probe = Project(owner=item.owner, status=WorkflowStatus.DRAFT)
     return can(user, Action.VIEW, probe)
+
+
+def may_see_reasons(*, user, item: WorkflowItem) -> bool:
+    """Return and unlock reasons are reviewers' working notes: for those who may see the item's drafts or the audit
+    log's actors, never the public."""
+    return may_see_drafts(user=user, item=item) or may_see_actors(user)
+
+
+def workflow_timeline(*, user, item: WorkflowItem, limit: int = 50) -> list[AuditEntry]:
+    """The item's newest audit entries, their reasons blanked (in memory only) for those who may not see them."""
+    entries = list(audit_timeline(user=user, obj=item)[:limit])
+    if not may_see_reasons(user=user, item=item):
+        for entry in entries:
+            entry.reason = ""
+    return entries
 
 
 def may_see_private_files(*, user, item: WorkflowItem) -> bool:

@@ -236,17 +236,6 @@ def _disbursement_plan(project: Project) -> list[dict]:
     return groups
 
 
-def _timeline(user, project: Project, *, show_reasons: bool) -> list:
-    """The project's audit timeline; reasons (returns, unlocks) are working notes, shown only to those who may see
-    the project's drafts or the audit log's actors, never to the public. Entries are append-only: the reason is
-    blanked in memory only."""
-    entries = list(audit_timeline(user=user, obj=project)[:TIMELINE_LIMIT])
-    if not show_reasons:
-        for entry in entries:
-            entry.reason = ""
-    return entries
-
-
 def _detail_context(request: HttpRequest, project: Project, **extra) -> dict:
     user = request.user
     _load_parts(project)
@@ -267,7 +256,7 @@ def _detail_context(request: HttpRequest, project: Project, **extra) -> dict:
         "can_edit": editable_by_user and locked is None,
         "lock_message": WorkflowErrorCode(locked).label if editable_by_user and locked is not None else "",
         "attachment_form": extra.pop("attachment_form", None) or AttachmentForm(),
-        "timeline": _timeline(user, project, show_reasons=staff or may_see_actors(user)),
+        "timeline": selectors.workflow_timeline(user=user, item=project, limit=TIMELINE_LIMIT),
         "show_actors": may_see_actors(user),
     }
     context.update(extra)

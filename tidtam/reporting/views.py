@@ -325,16 +325,6 @@ def _evidence(request: HttpRequest, report: ProgressReport) -> list[Attachment]:
     return evidence
 
 
-def _timeline(user, report: ProgressReport, *, show_reasons: bool) -> list[AuditEntry]:
-    """The report's audit timeline, with its reasons only when `show_reasons` (the entries are append-only: a reason
-    is blanked in memory only)."""
-    entries = list(audit_timeline(user=user, obj=report)[:TIMELINE_LIMIT])
-    if not show_reasons:
-        for entry in entries:
-            entry.reason = ""
-    return entries
-
-
 def _money_rows(report: ProgressReport, months) -> list[dict]:
     amounts = {row.month: row.amount for row in report.disbursements.all()}
     return [{"month": month, "label": selectors.month_label(month), "amount": amounts.get(month)} for month in months]
@@ -346,10 +336,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything in the report: progress, money per month and cumulative, KPI actuals against targets, indicator
     values, narrative, evidence, workflow status and actions, return reason and the timeline."""
     report = _report_for_page(request, pk)
-    # Reasons (returns, unlocks; an accepted report keeps the one its closed round's lock was lifted with) are
-    # reviewers' working notes: for those who may see the report's drafts or the audit log's actors, never the public.
-    show_reasons = project_selectors.may_see_drafts(user=request.user, item=report) or may_see_actors(request.user)
-    if not show_reasons:
+    if not project_selectors.may_see_reasons(user=request.user, item=report):
         report.return_reason = ""
     context = _round_context(report.round)
     actuals = {a.kpi_id: a.value for a in report.kpi_actuals.all()}
@@ -369,7 +356,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         evidence=_evidence(request, report),
         may_edit=may_edit,
         lock=lock_reason(report),
-        timeline=_timeline(request.user, report, show_reasons=show_reasons),
+        timeline=project_selectors.workflow_timeline(user=request.user, item=report, limit=TIMELINE_LIMIT),
         show_actors=may_see_actors(request.user),
     )
     return render(request, "reporting/report_detail.html", context)

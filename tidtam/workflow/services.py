@@ -133,7 +133,8 @@ def _changes(item: WorkflowItem, action: WorkflowAction, reason: str) -> dict:
             return {"status": S.APPROVED, "approvals_done": done, "approved_at": now}
         return {"approvals_done": done}
     if action == WorkflowAction.ACCEPT:
-        changes = {"status": S.ACCEPTED, "accepted_at": now}
+        # An unlock's reason is spent once the item is accepted (the audit log keeps it).
+        changes = {"status": S.ACCEPTED, "accepted_at": now, "return_reason": ""}
         if hasattr(item, "round_lock_lifted"):
             changes["round_lock_lifted"] = False
         return changes

@@ -12,7 +12,7 @@ from tidtam.core.errors import ValidationFailed
 from tidtam.core.selectors import audit_timeline, may_see_actors
 from tidtam.core.thaicalendar import to_arabic_digits
 from tidtam.projects.models import Attachment
-from tidtam.projects.selectors import may_see_drafts
+from tidtam.projects.selectors import may_see_drafts, may_see_reasons
 from tidtam.workflow.models import WorkflowItem
 
 router = Router(tags=["audit"])
@@ -30,8 +30,7 @@ def _working_notes_shown(user, subject) -> tuple[bool, bool]:
     item = (subject.report or subject.project) if isinstance(subject, Attachment) else subject
     if not isinstance(item, WorkflowItem):
         return True, True
-    staff = may_see_drafts(user=user, item=item)
-    return staff, staff or may_see_actors(user)
+    return may_see_drafts(user=user, item=item), may_see_reasons(user=user, item=item)
 
 
 def _parse_object(ref: str) -> tuple[str, int]:
