@@ -14,12 +14,11 @@ in UTC, fiscal years Buddhist Era.
 
 Writers turn a dataset into bytes: `csv_chunks` (UTF-8 with a BOM so Excel reads Thai correctly; text that a
 spreadsheet would run as a formula gets a leading `'`), `jsonl_chunks` (one JSON object per line, nothing else) and
-`write_xlsx` (openpyxl write-only: a data sheet and an "about" sheet with the licence, the time, the filter and the
-column dictionary).
+`xlsx_chunks` (`opendata.xlsx`: a data sheet and an "about" sheet with the licence, the time, the filter, the number
+of rows and the column dictionary).
 """
 
 import json
-import re
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -27,7 +26,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import accumulate, islice
-from typing import IO, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -35,15 +34,13 @@ from django.db.models import CharField, F, Lookup, QuerySet, Sum
 from django.db.models.functions import Cast, Lower
 from django.urls import reverse
 from django.utils import timezone, translation
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from tidtam.core.errors import ValidationFailed, bilingual
 from tidtam.core.permissions import Action, can, restrict
 from tidtam.core.thaicalendar import parse_be_year, to_arabic_digits
 from tidtam.evaluation.models import Basis, IndicatorStatus
 from tidtam.evaluation.rules import StatusLevel
+from tidtam.opendata.xlsx import workbook_chunks
 from tidtam.organisations.models import Organisation
 from tidtam.plans.models import Framework, Indicator, IndicatorValue, Node
 from tidtam.projects.filters import ProjectFilters
@@ -56,7 +53,6 @@ from tidtam.workflow.choices import WorkflowStatus
 
 CHUNK_SIZE = 5000  # rows read (and enriched with one query per related table) at a time
 FLUSH_ROWS = 500  # rows per chunk of a streamed body
-XLSX_CELL_MAX = 32767  # Excel's limit on the characters of a cell
 SATANG = Decimal("0.01")
 
 # --------------------------------------------------------------------------------------------------- columns
@@ -1049,76 +1045,37 @@ def jsonl_chunks(dataset: Dataset, *, flush_rows: int = FLUSH_ROWS) -> Iterator[
         yield ("\n".join(lines) + "\n").encode()
 
 
-# Characters XML 1.0 (and so XLSX) cannot hold: C0 controls other than tab, newline and carriage return.
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def _xlsx_text(worksheet, text: str) -> Any:
-    """Text as an XLSX cell: illegal characters dropped, cut at Excel's limit, and never read as a formula or an
-    error code (`=…`, `#N/A` stay text)."""
-    text = _ILLEGAL_XML.sub("", text)
-    if len(text) > XLSX_CELL_MAX:
-        text = text[: XLSX_CELL_MAX - 1] + "…"
-    if text.startswith(("=", "#")):
-        cell = WriteOnlyCell(worksheet)
-        cell.value = text
-        cell.data_type = "s"
-        return cell
-    return text
-
-
-def _xlsx_cells(worksheet, columns: tuple[Column, ...]) -> Callable[[tuple], list]:
+def _xlsx_row(columns: tuple[Column, ...]) -> Callable[[tuple], list]:
     formats = [_text_cell(column) for column in columns]
     kinds = [column.kind for column in columns]
 
     def cells(row: tuple) -> list:
         out = []
         for value, show, kind in zip(row, formats, kinds, strict=True):
-            if value is None:
-                out.append(None)
-            elif kind in (MONEY, NUMBER):
-                out.append(float(value))
-            elif kind in (INT, BOOL, DATE):
+            if value is None or kind in (MONEY, NUMBER, INT, BOOL, DATE, TEXT):
                 out.append(value)
-            elif kind == TEXT:
-                out.append(_xlsx_text(worksheet, value) if value else None)
             else:
-                text = show(value)
-                out.append(_xlsx_text(worksheet, text) if text else None)
+                out.append(show(value))
         return out
 
     return cells
 
 
-def write_xlsx(dataset: Dataset, file: IO[bytes], info: ExportInfo) -> int:
-    """Write the dataset to `file` as XLSX (openpyxl write-only, so rows go straight to disk): the data sheet with a
-    bold, frozen header row of column keys, then the "about" sheet. Returns the number of data rows."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(dataset.name[:31])
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-
-    def header(values: Iterable) -> list:
-        out = []
-        for value in values:
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.font = bold
-            out.append(cell)
-        return out
-
-    sheet.append(header(column.key for column in dataset.columns))
-    cells = _xlsx_cells(sheet, dataset.columns)
+def xlsx_chunks(dataset: Dataset, info: ExportInfo, *, flush_rows: int = FLUSH_ROWS) -> Iterator[bytes]:
+    """The dataset as XLSX, streamed: the data sheet (a bold, frozen header row of column keys), then the "about"
+    sheet, which states the number of rows."""
     count = 0
-    for row in dataset.rows:
-        sheet.append(cells(row))
-        count += 1
-    about = workbook.create_sheet("about")
-    for line in about_rows(dataset, info, rows=count):
-        values = [_xlsx_text(about, value) if isinstance(value, str) else value for value in line]
-        if info.licence_url and info.licence_url in line:
-            link = WriteOnlyCell(about, value=info.licence_url)
-            link.hyperlink = info.licence_url
-            values[line.index(info.licence_url)] = link
-        about.append(values)
-    workbook.save(file)
-    return count
+
+    def data_rows() -> Iterator[list]:
+        nonlocal count
+        yield [column.key for column in dataset.columns]
+        cells = _xlsx_row(dataset.columns)
+        for row in dataset.rows:
+            count += 1
+            yield cells(row)
+
+    def sheets():
+        yield dataset.name[:31], data_rows()
+        yield "about", about_rows(dataset, info, rows=count)
+
+    return workbook_chunks(sheets(), flush_rows=flush_rows)

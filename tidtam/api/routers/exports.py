@@ -10,9 +10,8 @@ filter used, in headers (`X-Tidtam-Licence`, `Link: <…>; rel="license"`, `X-Ti
 `X-Tidtam-Filter`, a time-stamped file name) and, in XLSX, on its "about" sheet.
 """
 
-import tempfile
 
-from django.http import FileResponse, HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema
 
 from tidtam.api.auth import current_user
@@ -29,7 +28,7 @@ from tidtam.opendata.exports import (
     jsonl_chunks,
     project_export,
     report_export,
-    write_xlsx,
+    xlsx_chunks,
 )
 from tidtam.projects.filters import ProjectFilters
 from tidtam.reporting.filters import ReportFilters
@@ -131,18 +130,8 @@ def _csv(request: HttpRequest, dataset: Dataset):
 
 
 def _xlsx(request: HttpRequest, dataset: Dataset):
-    """Written to an anonymous temporary file (gone once closed), then streamed from it by FileResponse."""
     info = _info(request)
-    file = tempfile.TemporaryFile(prefix="tidtam-export-", suffix=".xlsx")
-    try:
-        rows = write_xlsx(dataset, file, info)
-        file.seek(0)
-    except BaseException:
-        file.close()
-        raise
-    response = FileResponse(file, content_type=XLSX_TYPE)
-    response["X-Tidtam-Rows"] = str(rows)
-    return _label(response, dataset, info, "xlsx")
+    return _label(StreamingHttpResponse(xlsx_chunks(dataset, info), content_type=XLSX_TYPE), dataset, info, "xlsx")
 
 
 def _projects(request: HttpRequest, query: ProjectQuery) -> Dataset:

@@ -5,8 +5,8 @@ The demo is loaded once for the module (inside a transaction rolled back at the 
 lacks are added through the services by the demo people: an accepted project and an accepted report that a reviewer
 unlocked (unlock reason), that got files not marked public and files marked public, a draft text replaced before
 sending, a return with its reason, and were accepted again; an approved report of a closed round whose lock a reviewer
-lifted (the reason stays on it) and then accepted; a file marked public on a draft project; reports left in draft,
-submitted, approved and returned with narratives of their own.
+lifted (the reason is in its audit log) and then accepted; a file marked public on a draft project; reports left in
+draft, submitted, approved and returned with narratives of their own.
 
 The secrets are then read from the database — every non-accepted project's code and names; the narrative of every
 report not accepted (or of a project not accepted); every return reason (on the item and in the audit log) and
@@ -170,8 +170,8 @@ def _add_missing_secrets() -> dict[str, int]:
     _attach(people, report.project, "privacy-private-report-evidence.txt", report=report)
     _attach(people, report.project, "privacy-public-report-evidence.txt", report=report)
     _accept_again(report, people, RETURN_REPORT)
-    # An approved report of a closed round whose round lock the reviewer lifted, then accepted: the unlock reason
-    # stays in its `return_reason` (only a submission clears it).
+    # An approved report of a closed round whose round lock the reviewer lifted, then accepted: acceptance clears
+    # the unlock reason from the report; its audit log keeps it.
     approved = ProgressReport.objects.filter(status=WorkflowStatus.APPROVED, round__status="closed",
                                              project__status=ACCEPTED).order_by("pk").first()  # fmt: skip
     _move(approved, people["reviewer.nesdc"], "unlock", UNLOCK_APPROVED)
@@ -757,7 +757,9 @@ def test_those_who_may_see_drafts_still_see_the_working_notes(crawl):
     assert any((entry["after"] or {}).get("responsible_email") for entry in own)
 
     assert anonymous.get(f"/api/v1/reports/{approved}").json()["return_reason"] == ""
-    assert reviewer.get(f"/api/v1/reports/{approved}").json()["return_reason"] == UNLOCK_APPROVED
+    assert reviewer.get(f"/api/v1/reports/{approved}").json()["return_reason"] == ""  # spent on acceptance
+    timeline = {entry["reason"] for entry in reviewer.get(f"/api/v1/audit?object=report:{approved}").json()["results"]}
+    assert UNLOCK_APPROVED in timeline
     page = reverse("reporting:report_detail", args=[report])
     assert UNLOCK_REPORT not in anonymous.get(page).content.decode()
     assert UNLOCK_REPORT in staff.get(page).content.decode()
