@@ -104,7 +104,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
     # PgBouncer in transaction mode: a server-side cursor (QuerySet.iterator() outside a transaction) could outlive
     # the server connection it was opened on (docs/deploy.md).

@@ -42,10 +42,13 @@ class Schema(ninja.Schema):
     def _run_root_validator(cls, values: Any, handler, info: ValidationInfo) -> Any:
         if isinstance(values, _Read):  # a recursive schema (NodeTreeOut) comes back here with what it read
             return handler(values)
+        readers = _readers(cls)
         if not isinstance(values, Model):
+            if isinstance(values, dict) and not any(resolve for resolve, _ in readers.values()):
+                return handler(values)  # a resolver's dict, such as `links` or `status`
             return _ninja_root_validator(cls, values, handler, info)
         data = _Read()
-        for name, (resolve, takes_context) in _readers(cls).items():
+        for name, (resolve, takes_context) in readers.items():
             if resolve is not None:
                 data[name] = resolve(values, context=info.context) if takes_context else resolve(values)
             elif (value := getattr(values, name, _MISSING)) is not _MISSING:
@@ -620,7 +623,9 @@ class _ProjectCore(Schema):
 
     @staticmethod
     def resolve_primary_node(obj):
-        return next((c.node for c in obj.contributions.all() if c.is_primary), None)
+        """From `primary_links` where a list prefetched only those (cheaper than a prefetched manager per item)."""
+        links = obj.primary_links if hasattr(obj, "primary_links") else obj.contributions.all()
+        return next((c.node for c in links if c.is_primary), None)
 
     @staticmethod
     def resolve_links(obj) -> dict:

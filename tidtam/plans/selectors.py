@@ -83,6 +83,14 @@ def nest_nodes(nodes: list[Node]) -> list[Node]:
     return roots
 
 
+def with_versions(nodes: Iterable[Node]) -> None:
+    """Point each node at its framework version (framework loaded), one object per version: one query in all."""
+    nodes = list(nodes)
+    versions = FrameworkVersion.objects.select_related("framework").in_bulk({n.framework_version_id for n in nodes})
+    for node in nodes:
+        node.framework_version = versions[node.framework_version_id]
+
+
 def node_get(*, user, pk: int) -> Node:
     node = (
         restrict(user, Action.VIEW, Node.objects.all(), organisation_field=None)

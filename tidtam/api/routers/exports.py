@@ -10,7 +10,6 @@ filter used, in headers (`X-Tidtam-Licence`, `Link: <…>; rel="license"`, `X-Ti
 `X-Tidtam-Filter`, a time-stamped file name) and, in XLSX, on its "about" sheet.
 """
 
-
 from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema
 

@@ -23,6 +23,7 @@ from tidtam.api.schemas import (
     ProjectCreateIn,
     ProjectOut,
     ProjectPageOut,
+    ProjectSummaryOut,
     ProjectUpdateIn,
     ThaiInt,
 )
@@ -30,6 +31,7 @@ from tidtam.api.selectors import for_write
 from tidtam.api.transitions import WRITE_ERRORS, add_transition_endpoints
 from tidtam.core.errors import ValidationFailed
 from tidtam.organisations.selectors import organisation_get
+from tidtam.plans.selectors import with_versions
 from tidtam.projects.filters import ProjectFilters
 from tidtam.projects.models import Attachment, Contribution, Project
 from tidtam.projects.selectors import attachment_get, project_get, project_list
@@ -41,7 +43,16 @@ router = Router(tags=["projects"])
 _TO_SERVICE = {"name": "name_th"}
 _TO_API = {service: api for api, service in _TO_SERVICE.items()}
 
-_NODES = Contribution.objects.select_related("node__framework_version__framework")
+# A link as NodeRefOut shows it, without the columns it does not show; `with_versions` adds the framework version.
+_NODES = Contribution.objects.select_related("node").only(
+    "project_id",
+    "is_primary",
+    *(f"node__{name}" for name in ("code", "title_th", "title_en", "depth", "tree_path", "framework_version_id")),
+)
+# Columns only a project's detail shows (ProjectOut): a list leaves them unread.
+_DETAIL_ONLY = tuple(
+    (set(ProjectOut.model_fields) - set(ProjectSummaryOut.model_fields)) & {f.name for f in Project._meta.fields}
+)
 DETAIL_PREFETCH = (
     "provinces",
     "countries",
@@ -58,6 +69,7 @@ def project_detail(user, project: Project) -> Project:
     """The project read afresh (after a write) with everything its detail output shows."""
     project = project_get(user=user, pk=project.pk)
     prefetch_related_objects([project], *DETAIL_PREFETCH)
+    with_versions(link.node for link in project.contributions.all())
     return project
 
 
@@ -138,10 +150,13 @@ def projects(
         "kind": kind,
     }
     filters = ProjectFilters.from_query({name: str(value) for name, value in query.items() if value is not None})
-    queryset = project_list(user=current_user(request), filters=filters).prefetch_related(
-        Prefetch("contributions", queryset=_NODES.filter(is_primary=True))
+    queryset = (
+        project_list(user=current_user(request), filters=filters)
+        .defer(*_DETAIL_ONLY)
+        .prefetch_related(Prefetch("contributions", queryset=_NODES.filter(is_primary=True), to_attr="primary_links"))
     )
     results, next_cursor = keyset_page(queryset, key="code", cursor=cursor, limit=limit)
+    with_versions(link.node for project in results for link in project.primary_links)
     return {"results": results, "next": next_cursor}
 
 

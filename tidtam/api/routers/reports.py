@@ -33,6 +33,13 @@ from tidtam.reporting.models import KpiActual, ProgressReport, ReportIndicatorVa
 from tidtam.reporting.selectors import report_get, report_list, round_get
 from tidtam.reporting.services import report_create, report_update
 
+# A list shows a report's project as ProjectRefOut does: its other columns (long texts, contacts, dates) stay unread.
+_PROJECT_UNSHOWN = [
+    f"project__{field.name}"
+    for field in Project._meta.concrete_fields
+    if field.name not in {"id", "code", "name_th", "name_en", "owner"}
+]
+
 router = Router(tags=["reports"])
 
 DETAIL_PREFETCH = (
@@ -98,9 +105,8 @@ def reports(
         "status": status,
     }
     filters = ReportFilters.from_query({name: str(value) for name, value in query.items() if value is not None})
-    results, next_cursor = keyset_page(
-        report_list(user=current_user(request), filters=filters), key="id", cursor=cursor, limit=limit
-    )
+    reports = report_list(user=current_user(request), filters=filters).defer(*_PROJECT_UNSHOWN)
+    results, next_cursor = keyset_page(reports, key="id", cursor=cursor, limit=limit)
     return {"results": results, "next": next_cursor}
 
 
