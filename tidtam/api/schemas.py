@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 import ninja
 from django.db.models import Manager, Model
 from django.urls import get_script_prefix, reverse
+from django.utils.translation import get_language
 from ninja import Field
 from pydantic import BeforeValidator, ConfigDict, GetCoreSchemaHandler, ValidationInfo, model_validator
 from pydantic_core import core_schema
@@ -476,7 +477,13 @@ def api_path(path: str) -> str:
 
 
 def _choice(choices, value: str) -> dict:
-    return {"code": value, "label": str(choices(value).label)}
+    return {"code": value, "label": _label(choices, value, get_language())}
+
+
+@functools.lru_cache(maxsize=256)
+def _label(choices, value: str, language: str) -> str:
+    """A choice's label in `language` (the active one), translated once per process: lists show it on every item."""
+    return str(choices(value).label)
 
 
 class StatusOut(Schema):
