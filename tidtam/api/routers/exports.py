@@ -2,12 +2,11 @@
 their statuses (CSV).
 
 Each endpoint takes the list filters of its model, checks them before anything is written (a bad one is `400
-invalid_filter` naming it, in the API's error shape) and answers with a file: CSV and JSON Lines are streamed as they
-are read from the database; XLSX is written to a temporary file first, then streamed. The rows come from the export
-selectors in `tidtam.opendata.exports`, which start from the same selectors as the lists: the public gets accepted
-data only, a signed-in caller what they may see. Every download names its licence, the time it was made and the
-filter used, in headers (`X-Tidtam-Licence`, `Link: <…>; rel="license"`, `X-Tidtam-Generated-At`,
-`X-Tidtam-Filter`, a time-stamped file name) and, in XLSX, on its "about" sheet.
+invalid_filter` naming it, in the API's error shape) and answers with a file streamed as its rows are read from the
+database. The rows come from the export selectors in `tidtam.opendata.exports`, which start from the same selectors as
+the lists: the public gets accepted data only, a signed-in caller what they may see. Every download names its licence,
+the time it was made and the filter used, in headers (`X-Tidtam-Licence`, `Link: <…>; rel="license"`,
+`X-Tidtam-Generated-At`, `X-Tidtam-Filter`, a time-stamped file name) and, in XLSX, on its "about" sheet.
 """
 
 from django.http import HttpRequest, StreamingHttpResponse
