@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "tidtam.evaluation",
     "tidtam.dashboards",
     "tidtam.opendata",
+    "tidtam.search",
     "tidtam.api",
 ]
 

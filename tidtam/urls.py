@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("tidtam.plans.urls")),
     path("", include("tidtam.opendata.urls")),
     path("", include("tidtam.evaluation.urls")),
+    path("", include("tidtam.search.urls")),
 ]

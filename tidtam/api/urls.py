@@ -122,3 +122,4 @@ api.add_router("", rounds.router)
 api.add_router("", dashboard.router)
 api.add_router("", "tidtam.api.routers.opendata.router")  # IATI and DCAT (docs/open-data.md)
 api.add_router("", "tidtam.api.routers.exports.router")  # bulk downloads (tidtam.opendata.exports)
+api.add_router("", "tidtam.api.routers.search.router")  # one search over projects, nodes, organisations

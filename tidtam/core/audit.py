@@ -1,6 +1,6 @@
 """Writing the audit log. Services call `audit_record` next to every change they make."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -12,6 +12,22 @@ from tidtam.core.middleware import current_request_id
 from tidtam.core.models import AuditEntry
 
 _SKIPPED_FIELDS = {"created_at", "updated_at", "password"}
+# Called with each audited object, inside the writing transaction. Apps that keep derived data current register here
+# in `AppConfig.ready` (the search index collects what was touched and reindexes it after COMMIT); core knows none.
+_WRITE_LISTENERS: list[Callable[[str, models.Model], None]] = []
+
+
+def on_audited_write(listener: Callable[[str, models.Model], None]) -> Callable[[str, models.Model], None]:
+    """Register `listener(action, obj)` to be called for every audited write (once per object)."""
+    if listener not in _WRITE_LISTENERS:
+        _WRITE_LISTENERS.append(listener)
+    return listener
+
+
+def _notify(action: str, objects: Iterable[models.Model]) -> None:
+    for listener in _WRITE_LISTENERS:
+        for obj in objects:
+            listener(action, obj)
 
 
 def object_type(obj: models.Model | type[models.Model]) -> str:
@@ -58,16 +74,19 @@ def audit_record(
         after = snapshot(obj)
     entry = _entry(actor=actor, action=action, obj=obj, before=before, after=after, reason=reason)
     entry.save()
+    _notify(action, (obj,))  # first: derived data is brought up to date before the data version moves
     data_changed_on_commit()
     return entry
 
 
 def audit_record_many(*, actor, action: str, objects: Iterable[models.Model], reason: str = "") -> int:
     """Append one `action` entry per object (their current state as `after`) in a single insert."""
+    objects = list(objects)
     entries = [
         _entry(actor=actor, action=action, obj=obj, before=None, after=snapshot(obj), reason=reason) for obj in objects
     ]
     AuditEntry.objects.bulk_create(entries, batch_size=500)
     if entries:
+        _notify(action, objects)
         data_changed_on_commit()
     return len(entries)

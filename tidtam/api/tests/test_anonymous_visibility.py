@@ -45,6 +45,7 @@ from tidtam.evaluation.rollups import rollups_rebuild
 from tidtam.organisations.choices import OrganisationKind
 from tidtam.projects.models import Attachment, BudgetLine, Contribution
 from tidtam.reporting.models import ReportIndicatorValue
+from tidtam.search.indexing import rebuild as search_rebuild
 from tidtam.workflow.choices import WorkflowStatus as S
 
 pytestmark = pytest.mark.django_db
@@ -205,6 +206,7 @@ def world(db, settings) -> World:
     attach("draftpublic", projects["mfa", "draft"], True, {REPORTER})  # public only once the project is accepted
     attach("modprivate", projects["mod", "accepted"], False, {OVERSIGHT})
     rollups_rebuild()
+    search_rebuild()  # the factories bypass the services, so the index is built here
     nodes = {"1": strategy, "101": target}
     return World("vis", orgs, nodes, indicator, rounds, projects, reports, attachments, readers)
 
@@ -372,6 +374,17 @@ def _dashboard(world: World) -> list[Call]:
     return [Call(f"/dashboard?framework={world.framework}&fy={FY}&basis=review", everyone(200), check)]
 
 
+def _search(world: World) -> list[Call]:
+    def check(world, role, body):
+        found = {row["id"] for row in body["results"] if row["kind"] == "project"}
+        assert found == world.visible_projects(role), role
+
+    return [
+        Call("/search?q=โครงการ&kind=project&limit=100", everyone(200), check),
+        Call("/search?q=โครงการ&limit=100", everyone(200)),
+    ]
+
+
 def _exports(path: str) -> Callable[[World], list[Call]]:
     return lambda world: [Call(path, everyone(200))]
 
@@ -401,6 +414,7 @@ ENDPOINTS: dict[str, Callable[[World], list[Call]]] = {
         Call(f"/rounds/{r.pk}/completeness", _completeness) for r in w.rounds
     ],
     "/api/v1/dashboard": _dashboard,
+    "/api/v1/search": _search,
     "/api/v1/exports/projects.csv": _exports("/exports/projects.csv"),
     "/api/v1/exports/projects.xlsx": _exports("/exports/projects.xlsx"),
     "/api/v1/exports/projects.jsonl": _exports("/exports/projects.jsonl"),

@@ -26,6 +26,7 @@ EXPECTED = {
     ("get", "/api/v1/exports/indicator-values.csv"),
     ("get", "/api/v1/exports/iati-activities.xml"),
     ("get", "/api/v1/exports/catalog.jsonld"),
+    ("get", "/api/v1/search"),
 }
 
 

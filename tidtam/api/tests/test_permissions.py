@@ -37,6 +37,7 @@ ENDPOINTS = [
     ),
     ("/api/v1/dashboard", lambda p: "/dashboard?framework=ns&fy=2568", {ANONYMOUS: 200, REPORTER: 200, REVIEWER: 200}),
     ("/api/v1/me", lambda p: "/me", {ANONYMOUS: 401, REPORTER: 200, REVIEWER: 200}),
+    ("/api/v1/search", lambda p: "/search?q=ความมั่นคง", {ANONYMOUS: 200, REPORTER: 200, REVIEWER: 200}),
 ]
 
 

@@ -1,0 +1,50 @@
+"""The database's own full-text index, behind one function: `ranked(terms, candidates, limit)`.
+
+- SQLite: the FTS5 table `search_fts` (external content over `search_searchentry`), every term quoted as a phrase and
+  all of them required (FTS5's implicit AND), ranked with `bm25()` — title terms weigh `TITLE_WEIGHT` times the rest.
+- PostgreSQL: the generated `search_vector` column (`simple` configuration, GIN index), matched with
+  `plainto_tsquery('simple', …)` (every term required), ranked with `ts_rank_cd` (title terms are weight A, the rest B).
+
+Both read the terms `tidtam.textkit.segment` made; the database only matches and ranks them. Migration 0002 creates
+the index for its own database. Scores are "higher is better" on both, but are not comparable between them.
+"""
+
+from django.db import connections
+from django.db.models import QuerySet
+
+TITLE_WEIGHT = 4.0
+
+
+def _fts5_query(terms: list[str]) -> str:
+    """`"term one" "term two"`: each term a quoted phrase (quotes doubled), all required."""
+    return " ".join('"' + term.replace('"', '""') + '"' for term in terms)
+
+
+def ranked(terms: list[str], candidates: QuerySet, limit: int) -> list[tuple[int, float]]:
+    """(entry id, score) of the best `limit` entries among `candidates` (a SearchEntry queryset: visibility and
+    filters) that hold every term, best first. One query."""
+    if not terms:
+        return []
+    alias = candidates.db
+    connection = connections[alias]
+    inner_sql, inner_params = candidates.values("id").query.get_compiler(alias).as_sql()
+    if connection.vendor == "sqlite":
+        sql = (
+            f"SELECT search_fts.rowid, -bm25(search_fts, {TITLE_WEIGHT}, 1.0) AS score FROM search_fts "
+            f"WHERE search_fts MATCH %s AND search_fts.rowid IN ({inner_sql}) "
+            "ORDER BY score DESC, search_fts.rowid LIMIT %s"
+        )
+        params = [_fts5_query(terms), *inner_params, limit]
+    elif connection.vendor == "postgresql":
+        sql = (
+            "SELECT e.id, ts_rank_cd(e.search_vector, query) AS score "
+            "FROM search_searchentry e, plainto_tsquery('simple', %s) query "
+            f"WHERE e.search_vector @@ query AND e.id IN ({inner_sql}) "
+            "ORDER BY score DESC, e.id LIMIT %s"
+        )
+        params = [" ".join(terms), *inner_params, limit]
+    else:  # no full-text index on this database
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(int(pk), float(score)) for pk, score in cursor.fetchall()]

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from tidtam.search import views
+
+app_name = "search"
+urlpatterns = [
+    path("search/", views.search_page, name="search"),
+]
