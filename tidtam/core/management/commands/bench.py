@@ -31,6 +31,7 @@ BENCHES: dict[str, str] = {
     "dashboard": "tidtam.dashboards.bench",
     "export": "tidtam.opendata.bench_exports",
     "api": "tidtam.opendata.bench_api",
+    "align": "tidtam.textkit.bench_align",
 }
 
 
