@@ -177,8 +177,8 @@ class FrameworkListOut(Schema):
     results: list[FrameworkOut]
 
 
-class NodeRefOut(Schema):
-    """A short reference to a plan node."""
+class _NodeCore(Schema):
+    """What names a plan node and places it in its tree."""
 
     id: int
     code: str = Field(description="รหัสโหนด ไม่ซ้ำในฉบับ / Node code, unique within its framework version")
@@ -186,8 +186,6 @@ class NodeRefOut(Schema):
     title_en: str = Field(description="ชื่อภาษาอังกฤษ / English title")
     level: int = Field(description="ระดับ (1 = บนสุด) / Depth, 1 = top level")
     path: list[str] = Field(description="รหัสจากรากถึงโหนดนี้ / Codes from the root down to this node")
-    framework: str = Field(description="รหัสกรอบแผน / Framework code")
-    version: str = Field(description="ฉบับของกรอบแผน / Framework version label")
 
     @staticmethod
     def resolve_title(obj) -> str:
@@ -200,6 +198,13 @@ class NodeRefOut(Schema):
     @staticmethod
     def resolve_path(obj) -> list[str]:
         return obj.path_codes
+
+
+class NodeRefOut(_NodeCore):
+    """A short reference to a plan node."""
+
+    framework: str = Field(description="รหัสกรอบแผน / Framework code")
+    version: str = Field(description="ฉบับของกรอบแผน / Framework version label")
 
     @staticmethod
     def resolve_framework(obj) -> str:
@@ -1198,25 +1203,8 @@ class FiguresOut(Schema):
     )
 
 
-class DashboardNodeOut(Schema):
-    id: int
-    code: str
-    title: str = Field(description="ชื่อภาษาไทย / Thai title")
-    title_en: str
-    level: int = Field(description="ระดับ (1 = บนสุด) / Depth, 1 = top level")
-    path: list[str] = Field(description="รหัสจากรากถึงโหนดนี้ / Codes from the root down to this node")
-
-    @staticmethod
-    def resolve_title(obj) -> str:
-        return obj.title_th
-
-    @staticmethod
-    def resolve_level(obj) -> int:
-        return obj.depth
-
-    @staticmethod
-    def resolve_path(obj) -> list[str]:
-        return obj.path_codes
+class DashboardNodeOut(_NodeCore):
+    """A plan node on a dashboard: the board names its framework and version."""
 
 
 class DashboardRowOut(Schema):

@@ -20,7 +20,6 @@ row per indicator (cheap), while the project, money and progress figures above a
 
 import logging
 import os
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -36,7 +35,14 @@ from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.http import urlencode
 
 from tidtam.core.errors import bilingual
-from tidtam.core.management.commands.bench import Timing, add_timing_arguments, at_least, measure
+from tidtam.core.management.commands.bench import (
+    Timing,
+    add_timing_arguments,
+    at_least,
+    database_label,
+    load_average_label,
+    measure,
+)
 from tidtam.evaluation.models import Basis, ProjectFact
 from tidtam.evaluation.selectors import Dashboard, DashboardRow, Figures, dashboard
 from tidtam.plans.models import Framework, FrameworkVersion, Node
@@ -374,20 +380,8 @@ def _clear_caches() -> None:
         cache.clear()
 
 
-def _database() -> str:
-    name = connection.settings_dict["NAME"]
-    if connection.vendor == "postgresql":
-        major, minor = divmod(connection.pg_version, 10000)
-        return f"postgresql {major}.{minor} ({name})"
-    if connection.vendor == "sqlite":
-        return f"sqlite {sqlite3.sqlite_version} ({name})"
-    return f"{connection.vendor} ({name})"
-
-
 def _machine() -> str:
-    """Cores and load: the figures of a busy machine are not those of an idle one."""
-    load = " / ".join(f"{value:.1f}" for value in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
-    return f"{os.cpu_count()} cores, load average {load} (1 / 5 / 15 min) at the end"
+    return f"{os.cpu_count()} cores, load average {load_average_label()} (1 / 5 / 15 min) at the end"
 
 
 def _nothing_to_measure(why_th: str, why_en: str) -> CommandError:
@@ -526,7 +520,7 @@ def run(
     differences = compare(raw_figures(version=version, fiscal_year=fiscal_year), shown)
     return DashboardBenchReport(
         vendor=connection.vendor,
-        database=_database(),
+        database=database_label(),
         framework=framework,
         version=version.label,
         fiscal_year=fiscal_year,

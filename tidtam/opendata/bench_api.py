@@ -30,7 +30,6 @@ import os
 import secrets
 import signal
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -43,10 +42,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import CommandError
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import connections
 
 from tidtam.core.errors import bilingual
-from tidtam.core.management.commands.bench import at_least, percentile
+from tidtam.core.management.commands.bench import at_least, database_label, load_average_label, percentile
 from tidtam.core.management.commands.serve import DEFAULT_THREADS, default_workers
 
 HELP = (
@@ -678,20 +677,8 @@ def _result_dict(result: LoadResult) -> dict:
 # ---------------------------------------------------------------------------------------------------------- run
 
 
-def _database() -> str:
-    connection = connections[DEFAULT_DB_ALIAS]
-    name = connection.settings_dict["NAME"]
-    if connection.vendor == "postgresql":
-        major, minor = divmod(connection.pg_version, 10000)
-        return f"postgresql {major}.{minor} ({name})"
-    if connection.vendor == "sqlite":
-        return f"sqlite {sqlite3.sqlite_version} ({name})"
-    return f"{connection.vendor} ({name})"
-
-
 def _machine() -> str:
-    load_average = " / ".join(f"{value:.1f}" for value in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
-    return f"{os.cpu_count()} cores, load average {load_average} (1 / 5 / 15 min) before the runs"
+    return f"{os.cpu_count()} cores, load average {load_average_label()} (1 / 5 / 15 min) before the runs"
 
 
 def _counts() -> dict[str, int]:
@@ -748,7 +735,7 @@ def run(
                 "this database has no accepted (public) projects: run `tidtam demo` or `tidtam synth` first",
             )
         )
-    database = _database()
+    database = database_label()
     machine = _machine()
     connections.close_all()  # this process does not hold the database while the server works
     workers = workers or default_workers()

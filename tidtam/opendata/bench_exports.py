@@ -26,17 +26,15 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 import openpyxl
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, update_last_login
 from django.contrib.auth.signals import user_logged_in
 from django.core.management.base import CommandError
-from django.db import connection
 from django.http import QueryDict
 from django.test import Client, override_settings
 
 from tidtam.core.errors import bilingual
-from tidtam.core.management.commands.bench import at_least
+from tidtam.core.management.commands.bench import at_least, database_label
 from tidtam.opendata.exports import IndicatorValueFilters
 from tidtam.projects.filters import ProjectFilters
 from tidtam.projects.selectors import project_list
@@ -293,12 +291,6 @@ def _load_average() -> tuple[float, float, float]:
         return (0.0, 0.0, 0.0)
 
 
-def _database() -> str:
-    vendor = connection.vendor
-    name = settings.DATABASES["default"]["NAME"]
-    return f"{vendor} {connection.Database.sqlite_version if vendor == 'sqlite' else ''} {name}".replace("  ", " ")
-
-
 @contextmanager
 def _client(username: str):
     """A test client: anonymous, or signed in as `username` with a signed-cookie session and without the
@@ -367,7 +359,7 @@ def run(*, progress, exports, filter_query, user, repeats, warmup, **_options) -
                 )
             )
         report = ExportBenchReport(
-            database=_database(),
+            database=database_label(),
             audience=f"signed in as {user}" if user else "anonymous (accepted data only)",
             filter=urlencode(sorted(query.items())),
             memory_method=PeakRss().method,

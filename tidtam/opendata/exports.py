@@ -35,15 +35,14 @@ from django.db.models.functions import Cast, Lower
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from tidtam.core.errors import ValidationFailed, bilingual
+from tidtam.core.errors import bilingual
 from tidtam.core.permissions import Action, can, restrict
-from tidtam.core.thaicalendar import parse_be_year, to_arabic_digits
 from tidtam.evaluation.models import Basis, IndicatorStatus
 from tidtam.evaluation.rules import StatusLevel
 from tidtam.opendata.xlsx import workbook_chunks
 from tidtam.organisations.models import Organisation
-from tidtam.plans.models import Framework, Indicator, IndicatorValue, Node
-from tidtam.projects.filters import ProjectFilters
+from tidtam.plans.models import Indicator, IndicatorValue
+from tidtam.projects.filters import ProjectFilters, invalid_filter, read_shared_filters
 from tidtam.projects.models import BudgetLine, Contribution, PlannedDisbursement, Project
 from tidtam.projects.selectors import project_list
 from tidtam.reporting.filters import ReportFilters
@@ -650,11 +649,6 @@ def report_export(
 # --------------------------------------------------------------------------------------------- indicator values
 
 
-def _bad_filter(errors: dict[str, list[str]]) -> ValidationFailed:
-    names = ", ".join(sorted(errors))
-    return ValidationFailed("invalid_filter", bilingual(f"ตัวกรองไม่ถูกต้อง: {names}", f"Invalid filter: {names}"), errors)
-
-
 @dataclass(frozen=True)
 class IndicatorValueFilters:
     """Filters of indicator values and statuses: `framework` (code), `node` (id; the node and its subtree),
@@ -677,31 +671,7 @@ class IndicatorValueFilters:
         raw = {name: str(query.get(name) or "").strip() for name in cls.PARAMETERS}
         errors: dict[str, list[str]] = {}
         values: dict[str, Any] = {}
-        if raw["framework"]:
-            if Framework.objects.filter(code=raw["framework"]).exists():
-                values["framework"] = raw["framework"]
-            else:
-                errors["framework"] = [bilingual("ไม่พบกรอบแผนนี้", "no such plan framework")]
-        if raw["node"]:
-            digits = to_arabic_digits(raw["node"])
-            scope = None
-            if digits.isascii() and digits.isdigit() and len(digits) < 19:
-                scope = Node.objects.filter(pk=int(digits)).values_list("framework_version_id", "tree_path").first()
-            if scope is None:
-                errors["node"] = [bilingual("ไม่พบโหนดนี้", "no such plan node")]
-            else:
-                values["node"], values["_node_scope"] = int(digits), scope
-        if raw["organisation"]:
-            path = Organisation.objects.filter(code=raw["organisation"]).values_list("path", flat=True).first()
-            if path is None:
-                errors["organisation"] = [bilingual("ไม่พบหน่วยงานนี้", "no such organisation")]
-            else:
-                values["organisation"], values["_organisation_path"] = raw["organisation"], path
-        if raw["fiscal_year"]:
-            try:
-                values["fiscal_year"] = parse_be_year(raw["fiscal_year"])
-            except ValueError:
-                errors["fiscal_year"] = [bilingual("ปีงบประมาณไม่ถูกต้อง (เช่น 2568)", "invalid fiscal year (e.g. 2568)")]
+        read_shared_filters(raw, values, lambda name, message: errors.setdefault(name, []).append(message))
         if raw["level"]:
             if raw["level"] in StatusLevel.values:
                 values["level"] = raw["level"]
@@ -709,7 +679,7 @@ class IndicatorValueFilters:
                 allowed = ", ".join(StatusLevel.values)
                 errors["level"] = [bilingual(f"ค่าไม่ถูกต้อง เลือกได้: {allowed}", f"invalid value; one of: {allowed}")]
         if errors:
-            raise _bad_filter(errors)
+            raise invalid_filter(errors)
         return cls(**values)
 
     def apply(self, queryset: QuerySet[IndicatorStatus]) -> QuerySet[IndicatorStatus]:

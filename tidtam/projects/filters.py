@@ -5,12 +5,13 @@ details name each bad one; `apply(queryset)` narrows a queryset that the selecto
 may see. Unknown parameters (such as `page`) are ignored.
 """
 
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from tidtam.core.errors import ValidationFailed
+from tidtam.core.errors import ValidationFailed, bilingual
 from tidtam.core.models import Province
 from tidtam.core.thaicalendar import parse_be_year, to_arabic_digits
 from tidtam.organisations.models import Organisation
@@ -22,8 +23,41 @@ from tidtam.workflow.choices import WorkflowStatus
 Q_MAX_LENGTH = 100
 
 
-def _bad(th: str, en: str) -> str:
-    return f"{th} / {en}"
+def invalid_filter(errors: dict[str, list[str]]) -> ValidationFailed:
+    """The error of a list's filters: `invalid_filter`, naming every bad parameter."""
+    names = ", ".join(sorted(errors))
+    return ValidationFailed("invalid_filter", bilingual(f"ตัวกรองไม่ถูกต้อง: {names}", f"Invalid filter: {names}"), errors)
+
+
+def read_shared_filters(raw: Mapping[str, str], values: dict[str, Any], bad: Callable[[str, str], None]) -> None:
+    """Check the filters several lists share — `fiscal_year`, `organisation`, `framework`, `node`, those of them in
+    `raw` and not blank — into `values`, with the organisation's path (`_organisation_path`) and the node's
+    (version id, tree path) (`_node_scope`) resolved once; report each bad one with `bad(name, message)`."""
+    if raw.get("fiscal_year"):
+        try:
+            values["fiscal_year"] = parse_be_year(raw["fiscal_year"])
+        except ValueError:
+            bad("fiscal_year", bilingual("ปีงบประมาณไม่ถูกต้อง (เช่น 2568)", "invalid fiscal year (e.g. 2568)"))
+    if raw.get("organisation"):
+        path = Organisation.objects.filter(code=raw["organisation"]).values_list("path", flat=True).first()
+        if path is None:
+            bad("organisation", bilingual("ไม่พบหน่วยงานนี้", "no such organisation"))
+        else:
+            values["organisation"], values["_organisation_path"] = raw["organisation"], path
+    if raw.get("framework"):
+        if not Framework.objects.filter(code=raw["framework"]).exists():
+            bad("framework", bilingual("ไม่พบกรอบแผนนี้", "no such plan framework"))
+        else:
+            values["framework"] = raw["framework"]
+    if raw.get("node"):
+        digits = to_arabic_digits(raw["node"])
+        scope = None
+        if digits.isascii() and digits.isdigit() and len(digits) < 19:
+            scope = Node.objects.filter(pk=int(digits)).values_list("framework_version_id", "tree_path").first()
+        if scope is None:
+            bad("node", bilingual("ไม่พบโหนดนี้", "no such plan node"))
+        else:
+            values["node"], values["_node_scope"] = int(digits), scope
 
 
 @dataclass(frozen=True)
@@ -61,51 +95,24 @@ class ProjectFilters:
 
         q = raw["q"]
         if len(q) > Q_MAX_LENGTH or "\x00" in q:
-            bad("q", _bad(f"ข้อความค้นหายาวได้ไม่เกิน {Q_MAX_LENGTH} ตัวอักษร", f"at most {Q_MAX_LENGTH} characters"))
+            bad("q", bilingual(f"ข้อความค้นหายาวได้ไม่เกิน {Q_MAX_LENGTH} ตัวอักษร", f"at most {Q_MAX_LENGTH} characters"))
         else:
             values["q"] = q
         for name, choices in (("status", WorkflowStatus), ("lifecycle", Lifecycle), ("kind", ProjectKind)):
             if raw[name] and raw[name] not in choices.values:
                 allowed = ", ".join(choices.values)
-                bad(name, _bad(f"ค่าไม่ถูกต้อง เลือกได้: {allowed}", f"invalid value; one of: {allowed}"))
+                bad(name, bilingual(f"ค่าไม่ถูกต้อง เลือกได้: {allowed}", f"invalid value; one of: {allowed}"))
             else:
                 values[name] = raw[name]
-        if raw["fiscal_year"]:
-            try:
-                values["fiscal_year"] = parse_be_year(raw["fiscal_year"])
-            except ValueError:
-                bad("fiscal_year", _bad("ปีงบประมาณไม่ถูกต้อง (เช่น 2568)", "invalid fiscal year (e.g. 2568)"))
-        if raw["organisation"]:
-            path = Organisation.objects.filter(code=raw["organisation"]).values_list("path", flat=True).first()
-            if path is None:
-                bad("organisation", _bad("ไม่พบหน่วยงานนี้", "no such organisation"))
-            else:
-                values["organisation"], values["_organisation_path"] = raw["organisation"], path
-        if raw["framework"]:
-            if not Framework.objects.filter(code=raw["framework"]).exists():
-                bad("framework", _bad("ไม่พบกรอบแผนนี้", "no such plan framework"))
-            else:
-                values["framework"] = raw["framework"]
-        if raw["node"]:
-            digits = to_arabic_digits(raw["node"])
-            scope = None
-            if digits.isascii() and digits.isdigit() and len(digits) < 19:
-                scope = Node.objects.filter(pk=int(digits)).values_list("framework_version_id", "tree_path").first()
-            if scope is None:
-                bad("node", _bad("ไม่พบโหนดนี้", "no such plan node"))
-            else:
-                values["node"], values["_node_scope"] = int(digits), scope
+        read_shared_filters(raw, values, bad)
         if raw["province"]:
             code = to_arabic_digits(raw["province"])
             if not Province.objects.filter(code=code).exists():
-                bad("province", _bad("ไม่พบจังหวัดนี้", "no such province"))
+                bad("province", bilingual("ไม่พบจังหวัดนี้", "no such province"))
             else:
                 values["province"] = code
         if errors:
-            names = ", ".join(sorted(errors))
-            raise ValidationFailed(
-                "invalid_filter", _bad(f"ตัวกรองไม่ถูกต้อง: {names}", f"Invalid filter: {names}"), errors
-            )
+            raise invalid_filter(errors)
         return cls(**values)
 
     def apply(self, queryset: QuerySet[Project]) -> QuerySet[Project]:

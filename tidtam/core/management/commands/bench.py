@@ -15,6 +15,8 @@ benchmark is one line in `BENCHES` and one module.
 import argparse
 import importlib
 import json
+import os
+import sqlite3
 import statistics
 import time
 from collections.abc import Callable
@@ -23,6 +25,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from tidtam.core import thaicalendar
 from tidtam.core.errors import bilingual
@@ -103,6 +106,22 @@ def measure(
 def add_timing_arguments(parser, *, repeats: int = 30, warmup: int = 3) -> None:
     parser.add_argument("--repeats", type=at_least(1), default=repeats, help=f"timed calls (default {repeats})")
     parser.add_argument("--warmup", type=at_least(0), default=warmup, help=f"untimed calls first (default {warmup})")
+
+
+def database_label() -> str:
+    """ "postgresql 15.20 (name)" or "sqlite 3.40.1 (path)": which database the figures are of."""
+    name = connection.settings_dict["NAME"]
+    if connection.vendor == "postgresql":
+        major, minor = divmod(connection.pg_version, 10000)
+        return f"postgresql {major}.{minor} ({name})"
+    if connection.vendor == "sqlite":
+        return f"sqlite {sqlite3.sqlite_version} ({name})"
+    return f"{connection.vendor} ({name})"
+
+
+def load_average_label() -> str:
+    """The load average (1 / 5 / 15 min): the figures of a busy machine are not those of an idle one."""
+    return " / ".join(f"{value:.1f}" for value in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
 
 
 def at_least(minimum: int):
