@@ -3,7 +3,7 @@
 - SQLite: the FTS5 table `search_fts` (external content over `search_searchentry`), every term quoted as a phrase and
   all of them required (FTS5's implicit AND), ranked with `bm25()` — title terms weigh `TITLE_WEIGHT` times the rest.
 - PostgreSQL: the generated `search_vector` column (`simple` configuration, GIN index), matched with
-  `plainto_tsquery('simple', …)` (every term required), ranked with `ts_rank_cd` (title terms are weight A, the rest B).
+  `to_tsquery('simple', …)` (every term required, or any), ranked with `ts_rank_cd` (title terms are weight A, the rest B).
 
 Both read the terms `tidtam.textkit.segment` made; the database only matches and ranks them. Migration 0002 creates
 the index for its own database. Scores are "higher is better" on both, but are not comparable between them.
@@ -15,14 +15,21 @@ from django.db.models import QuerySet
 TITLE_WEIGHT = 4.0
 
 
-def _fts5_query(terms: list[str]) -> str:
-    """`"term one" "term two"`: each term a quoted phrase (quotes doubled), all required."""
-    return " ".join('"' + term.replace('"', '""') + '"' for term in terms)
+def _fts5_query(terms: list[str], *, match_all: bool) -> str:
+    """`"term one" "term two"`: each term a quoted phrase (quotes doubled), all required (or any: `… OR …`)."""
+    return (" " if match_all else " OR ").join('"' + term.replace('"', '""') + '"' for term in terms)
 
 
-def ranked(terms: list[str], candidates: QuerySet, limit: int) -> list[tuple[int, float]]:
+def _tsquery(terms: list[str], *, match_all: bool) -> str:
+    """`'term one' & 'term two'` for `to_tsquery('simple', …)`: each term quoted (quotes doubled), `|` for any."""
+    return (" & " if match_all else " | ").join("'" + term.replace("'", "''") + "'" for term in terms)
+
+
+def ranked(
+    terms: list[str], candidates: QuerySet, limit: int, *, match_all: bool = True
+) -> list[tuple[int, float]]:
     """(entry id, score) of the best `limit` entries among `candidates` (a SearchEntry queryset: visibility and
-    filters) that hold every term, best first. One query."""
+    filters) that hold every term (any term with `match_all=False`), best first. One query."""
     if not terms:
         return []
     alias = candidates.db
@@ -44,15 +51,15 @@ def ranked(terms: list[str], candidates: QuerySet, limit: int) -> list[tuple[int
             f"SELECT matched.id, matched.score FROM matched WHERE EXISTS ({visible_sql}) "
             "ORDER BY matched.score DESC, matched.id LIMIT %s"
         )
-        params = [_fts5_query(terms), *visible_params, limit]
+        params = [_fts5_query(terms, match_all=match_all), *visible_params, limit]
     elif connection.vendor == "postgresql":
         sql = (
             "SELECT e.id, ts_rank_cd(e.search_vector, query) AS score "
-            "FROM search_searchentry e, plainto_tsquery('simple', %s) query "
+            "FROM search_searchentry e, to_tsquery('simple', %s) query "
             f"WHERE e.search_vector @@ query AND e.id IN ({inner_sql}) "
             "ORDER BY score DESC, e.id LIMIT %s"
         )
-        params = [" ".join(terms), *inner_params, limit]
+        params = [_tsquery(terms, match_all=match_all), *inner_params, limit]
     else:  # no full-text index on this database
         return []
     with connection.cursor() as cursor:
