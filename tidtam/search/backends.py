@@ -3,7 +3,8 @@
 - SQLite: the FTS5 table `search_fts` (external content over `search_searchentry`), every term quoted as a phrase and
   all of them required (FTS5's implicit AND), ranked with `bm25()` — title terms weigh `TITLE_WEIGHT` times the rest.
 - PostgreSQL: the generated `search_vector` column (`simple` configuration, GIN index), matched with
-  `to_tsquery('simple', …)` (every term required, or any), ranked with `ts_rank_cd` (title terms are weight A, the rest B).
+  `to_tsquery('simple', …)` (every term required, or any), ranked with `ts_rank_cd` (title terms are weight A, the
+  rest B).
 
 Both read the terms `tidtam.textkit.segment` made; the database only matches and ranks them. Migration 0002 creates
 the index for its own database. Scores are "higher is better" on both, but are not comparable between them.
