@@ -25,6 +25,7 @@ Stdlib only; no Django imports.
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -135,6 +136,22 @@ def _separator(run: str, keep_lines: bool) -> str:
     return "\n\n" if breaks > 1 else "\n" if breaks == 1 else " "
 
 
+# Text the rules leave alone but for its digits and whitespace: ASCII, Thai (no NIKHAHIT: it may start a decomposed
+# sara am) and general punctuation (dashes, quotes, bullets; U+2010–U+2027, U+2030–U+205E: no spaces, no invisible
+# characters) whose every run of Thai marks is already in order (`_is_plain`). Most stored text is; it takes a short
+# cut.
+_PLAIN = re.compile("[\t\n\r\x20-\x7e\u0e01-\u0e4c\u0e4e-\u0e5b\u2010-\u2027\u2030-\u205e]*")
+_MARK_RUN = re.compile("[" + "".join(sorted(_THAI_MARKS)) + "]{2,}")
+
+
+def _in_order(marks: str) -> bool:
+    return "".join(sorted(dict.fromkeys(marks), key=_mark_key)) == marks
+
+
+def _is_plain(text: str) -> bool:
+    return _PLAIN.fullmatch(text) is not None and all(_in_order(run.group()) for run in _MARK_RUN.finditer(text))
+
+
 def _pieces(text: str, keep_lines: bool) -> Iterator[tuple[str, int, int]]:
     """Yield the normalised text in pieces, each with the span of ``text`` it was made from."""
     # Units: a whitespace character alone, or a starter with the marks (and composing characters) that follow it.
@@ -195,6 +212,6 @@ def normalise(text: str, *, keep_lines: bool = False) -> str:
     """
     if not isinstance(text, str):
         raise TypeError(f"normalise expects str, got {type(text).__name__}")
-    if not keep_lines and text.isascii():
-        return " ".join(text.split())
+    if not keep_lines and _is_plain(text):
+        return " ".join(to_arabic_digits(text).split())
     return "".join(piece for piece, _, _ in _pieces(text, keep_lines))

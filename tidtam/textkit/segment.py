@@ -98,6 +98,8 @@ ENGLISH_STOP_WORDS: frozenset[str] = frozenset(
 # A title, or a phrase of a longer title, this short is a term of its own (see `_title_terms`).
 MAX_TITLE_TERM_WORDS = 4
 MAX_TITLE_TERM_CHARS = 30
+# Thai runs whose index terms are remembered (`_project_run_terms`): ≈ 100 MB at most.
+RUN_CACHE_SIZE = 200_000
 
 # Thai letters, vowels and tone marks; not Thai digits, ฿, ฯ (U+0E2F), ๆ (U+0E46) or the signs ๏ ๚ ๛.
 _THAI = "\u0e01-\u0e2e\u0e30-\u0e3a\u0e40-\u0e45\u0e47-\u0e4e"
@@ -180,6 +182,8 @@ class _Project(NamedTuple):
     # Organisation names and node-title terms: `index_terms` splits them even where PyThaiNLP lists them as one word
     # (it lists "กระทรวงการต่างประเทศ").
     compounds: frozenset[str]
+    # The index terms of the Thai runs segmented so far (`_project_run_terms`), dropped with the dictionary.
+    run_terms: dict[str, tuple[str, ...]]
 
 
 @functools.cache
@@ -197,7 +201,10 @@ def _project() -> _Project:
     titles = _title_terms(Node.objects.order_by().values_list("title_th", flat=True).distinct(), base)
     terms = organisations | abbreviations | countries | titles
     return _Project(
-        dict_trie(default_words() | set(PLAN_VOCABULARY) | terms), frozenset(terms), frozenset(organisations | titles)
+        dict_trie(default_words() | set(PLAN_VOCABULARY) | terms),
+        frozenset(terms),
+        frozenset(organisations | titles),
+        {},
     )
 
 
@@ -223,25 +230,37 @@ def refresh_dictionary() -> Trie:
     return project_dictionary()
 
 
+def _thai_words(run: str, dictionary: Trie) -> list[str]:
+    return [
+        word
+        for word in word_tokenize(run, custom_dict=dictionary, engine="newmm", keep_whitespace=False)
+        if word and not word.isspace()
+    ]
+
+
+def _runs(text: str) -> Iterator[tuple[str, str]]:
+    """(kind, text) of each run of `text` after normalisation: "thai", "number" (thousands separators dropped) or
+    "word" (lower-cased)."""
+    for match in _RUN_RE.finditer(_ETC_RE.sub(" ", normalise(text))):
+        kind, run = match.lastgroup, match.group()
+        if kind == "number":
+            run = run.replace(",", "")
+        elif kind == "word":
+            run = run.lower()
+        yield kind, run
+
+
 def tokenize(text: str, *, dictionary: Trie | None = None) -> list[str]:
     """The words of `text` in order: Thai by `newmm` with `dictionary` (default: the project dictionary), Latin words
     and numbers whole and lower-cased; no punctuation, no whitespace, no empty strings."""
-    text = _ETC_RE.sub(" ", normalise(text))
     if dictionary is None:
         dictionary = project_dictionary()
     tokens: list[str] = []
-    for match in _RUN_RE.finditer(text):
-        kind, run = match.lastgroup, match.group()
+    for kind, run in _runs(text):
         if kind == "thai":
-            tokens.extend(
-                word
-                for word in word_tokenize(run, custom_dict=dictionary, engine="newmm", keep_whitespace=False)
-                if word and not word.isspace()
-            )
-        elif kind == "number":
-            tokens.append(run.replace(",", ""))
+            tokens.extend(_thai_words(run, dictionary))
         else:
-            tokens.append(run.lower())
+            tokens.append(run)
     return tokens
 
 
@@ -312,8 +331,25 @@ def sub_words(token: str, dictionary: Trie, compounds: frozenset[str] = frozense
     return list(dict.fromkeys(found))
 
 
-def _is_thai(token: str) -> bool:
-    return "\u0e01" <= token[0] <= "\u0e4e"
+def _compound_terms(run: str, dictionary: Trie, compounds: frozenset[str]) -> tuple[str, ...]:
+    terms: list[str] = []
+    for token in _thai_words(run, dictionary):
+        terms.append(token)
+        terms.extend(sub_words(token, dictionary, compounds))
+    return tuple(terms)
+
+
+def _project_run_terms(run: str) -> tuple[str, ...]:
+    """`_compound_terms` of a Thai run with the project dictionary, remembered with the dictionary (at most
+    `RUN_CACHE_SIZE` runs): the same phrases (organisation names, plan titles, the set phrases of project writing)
+    recur across thousands of projects, and segmenting is the costly part of indexing."""
+    project = _project()
+    terms = project.run_terms.get(run)
+    if terms is None:
+        if len(project.run_terms) >= RUN_CACHE_SIZE:
+            project.run_terms.clear()
+        terms = project.run_terms[run] = _compound_terms(run, project.dictionary, project.compounds)
+    return terms
 
 
 def index_terms(text: str, *, dictionary: Trie | None = None) -> list[str]:
@@ -323,17 +359,15 @@ def index_terms(text: str, *, dictionary: Trie | None = None) -> list[str]:
     finds "ความมั่นคงทางไซเบอร์" although the dictionary keeps that whole), then stop words removed. Repeated words
     stay repeated, so an index may count them.
     """
-    if dictionary is None:
-        project = _project()
-        dictionary, compounds = project.dictionary, project.compounds
-    else:
-        compounds = frozenset()
     stop = stop_words()
     terms: list[str] = []
-    for token in tokenize(text, dictionary=dictionary):
-        terms.append(token)
-        if _is_thai(token):
-            terms.extend(sub_words(token, dictionary, compounds))
+    for kind, run in _runs(text):
+        if kind != "thai":
+            terms.append(run)
+        elif dictionary is None:
+            terms.extend(_project_run_terms(run))
+        else:
+            terms.extend(_compound_terms(run, dictionary, frozenset()))
     return [term for term in terms if term not in stop]
 
 

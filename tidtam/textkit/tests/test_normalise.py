@@ -126,3 +126,14 @@ def test_mapped_agrees_with_normalise(text, keep_lines):
     assert len(mapped.starts) == len(mapped.ends) == len(mapped.text)
     assert all(0 <= s < e <= len(text) for s, e in zip(mapped.starts, mapped.ends, strict=True))
     assert list(mapped.starts) == sorted(mapped.starts)
+
+
+# Text the short cut in `normalise` may take (ASCII and Thai without NIKHAHIT): it must agree with the full rules.
+PUNCTUATION = "".join(chr(c) for c in [*range(0x2010, 0x2028), *range(0x2030, 0x205F)])
+PLAIN_LOOKING = st.text(alphabet=THAI.replace(NIKHAHIT, "") + THAI_DIGITS + PUNCTUATION + " \t\n\rabc,.", max_size=40)
+
+
+@settings(max_examples=500)
+@given(PLAIN_LOOKING)
+def test_the_short_cut_agrees_with_the_full_rules(text):
+    assert normalise(text) == normalise_mapped(text).text
