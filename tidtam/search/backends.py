@@ -1,68 +1,137 @@
-"""The database's own full-text index, behind one function: `ranked(terms, candidates, limit)`.
+"""The database's own full-text index, behind one function: `ranked(groups, candidates, limit)`.
 
-- SQLite: the FTS5 table `search_fts` (external content over `search_searchentry`), every term quoted as a phrase and
-  all of them required (FTS5's implicit AND), ranked with `bm25()` — title terms weigh `TITLE_WEIGHT` times the rest.
-- PostgreSQL: the generated `search_vector` column (`simple` configuration, GIN index), matched with
-  `to_tsquery('simple', …)` (every term required, or any), ranked with `ts_rank_cd` (title terms are weight A, the
-  rest B).
+A query is a list of term groups: each group is one query term with its alternatives (a phrase of the words it is
+made of, `selectors.term_groups`), and an entry matches a group when it holds any of them. Every group is required
+(`match_all`), or any of them.
 
-Both read the terms `tidtam.textkit.segment` made; the database only matches and ranks them. Migration 0002 creates
-the index for its own database. Scores are "higher is better" on both, but are not comparable between them.
+- SQLite: the FTS5 table `search_fts` (external content over `search_searchentry`), each alternative a quoted phrase,
+  ranked with `bm25()` — title terms weigh `TITLE_WEIGHT` times the rest. FTS5 ranks its matches in C from its own
+  index; the best `window` are then checked against the candidates (visibility and filters) by primary key, the window
+  growing while too few pass.
+- PostgreSQL: `to_tsquery('simple', …)` against two generated `tsvector` columns with GIN indexes (migrations 0002,
+  0003): the title matches first, ranked by `ts_rank_cd` over the short title vector, then — only when they are fewer
+  than `limit` — the entries that hold the terms in their text alone, ranked over the whole vector. Ranking reads
+  the vector of every match, so reading only the titles' keeps a common word fast.
+
+Both read the terms `tidtam.textkit.segment` made; the database only matches and ranks them. Scores are "higher is
+better" on both, but are not comparable between them.
 """
+
+from collections.abc import Sequence
 
 from django.db import connections
 from django.db.models import QuerySet
 
 TITLE_WEIGHT = 4.0
+# SQLite: the first window of FTS5's best matches is this many times `limit`; it grows `WINDOW_GROWTH` times while
+# too few of its entries are candidates, up to `MAX_WINDOW`, after which every match is checked.
+WINDOW_FACTOR = 4
+WINDOW_GROWTH = 8
+MAX_WINDOW = 4000
+
+Groups = Sequence[str | Sequence[str]]
 
 
-def _fts5_query(terms: list[str], *, match_all: bool) -> str:
-    """`"term one" "term two"`: each term a quoted phrase (quotes doubled), all required (or any: `… OR …`)."""
-    return (" " if match_all else " OR ").join('"' + term.replace('"', '""') + '"' for term in terms)
+def _groups(groups: Groups) -> list[tuple[str, ...]]:
+    return [(group,) if isinstance(group, str) else tuple(group) for group in groups if group]
 
 
-def _tsquery(terms: list[str], *, match_all: bool) -> str:
-    """`'term one' & 'term two'` for `to_tsquery('simple', …)`: each term quoted (quotes doubled), `|` for any."""
-    return (" & " if match_all else " | ").join("'" + term.replace("'", "''") + "'" for term in terms)
+def _fts5_query(groups: list[tuple[str, ...]], *, match_all: bool) -> str:
+    """`("a" OR "b c") AND "d"`: each alternative a quoted phrase (quotes doubled)."""
+
+    def phrase(text: str) -> str:
+        return '"' + text.replace('"', '""') + '"'
+
+    return (" AND " if match_all else " OR ").join(
+        "(" + " OR ".join(phrase(text) for text in group) + ")" for group in groups
+    )
 
 
-def ranked(
-    terms: list[str], candidates: QuerySet, limit: int, *, match_all: bool = True
-) -> list[tuple[int, float]]:
+def _tsquery(groups: list[tuple[str, ...]], *, match_all: bool) -> str:
+    """`('a' | 'b' <-> 'c') & 'd'` for `to_tsquery('simple', …)`: each word quoted (quotes and backslashes
+    escaped), the words of a phrase next to each other."""
+
+    def word(text: str) -> str:
+        return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+
+    return (" & " if match_all else " | ").join(
+        "(" + " | ".join(" <-> ".join(word(w) for w in text.split()) for text in group) + ")" for group in groups
+    )
+
+
+def ranked(groups: Groups, candidates: QuerySet, limit: int, *, match_all: bool = True) -> list[tuple[int, float]]:
     """(entry id, score) of the best `limit` entries among `candidates` (a SearchEntry queryset: visibility and
-    filters) that hold every term (any term with `match_all=False`), best first. One query."""
-    if not terms:
+    filters) that match every group of terms (any group with `match_all=False`), best first. A group is a term, or a
+    sequence of alternatives (a phrase is words separated by spaces)."""
+    groups = _groups(groups)
+    if not groups:
         return []
-    alias = candidates.db
-    connection = connections[alias]
-    inner_sql, inner_params = candidates.values("id").query.get_compiler(alias).as_sql()
-    if connection.vendor == "sqlite":
-        # The matches first (materialised), then each checked against the candidates by primary key. With the
-        # condition next to MATCH, SQLite walks every candidate and runs the MATCH for each: seconds at 100k entries.
+    vendor = connections[candidates.db].vendor
+    if vendor == "sqlite":
+        return _sqlite(_fts5_query(groups, match_all=match_all), candidates, limit)
+    if vendor == "postgresql":
+        return _postgresql(_tsquery(groups, match_all=match_all), candidates, limit)
+    return []  # no full-text index on this database
+
+
+def _sqlite(match: str, candidates: QuerySet, limit: int) -> list[tuple[int, float]]:
+    connection = connections[candidates.db]
+    best = (
+        f"SELECT rowid, -bm25(search_fts, {TITLE_WEIGHT}, 1.0) AS score FROM search_fts WHERE search_fts MATCH %s "
+        "ORDER BY score DESC, rowid LIMIT %s"
+    )
+    window = limit * WINDOW_FACTOR
+    with connection.cursor() as cursor:
+        while window <= MAX_WINDOW:
+            cursor.execute(best, [match, window])
+            rows = cursor.fetchall()
+            passing = set(candidates.filter(pk__in=[pk for pk, _ in rows]).values_list("pk", flat=True))
+            hits = [(int(pk), float(score)) for pk, score in rows if pk in passing][:limit]
+            if len(hits) == limit or len(rows) < window:
+                return hits
+            window *= WINDOW_GROWTH
+        # Few candidates among many matches (a narrow filter): every match, checked by primary key. The matches are
+        # materialised first: with the condition next to MATCH, SQLite would run the MATCH once per candidate.
         visible_sql, visible_params = (
             candidates.extra(where=["search_searchentry.id = matched.id"])
             .values("id")
-            .query.get_compiler(alias)
+            .query.get_compiler(candidates.db)
             .as_sql()
         )
-        sql = (
+        cursor.execute(
             "WITH matched AS MATERIALIZED ("
             f"SELECT rowid AS id, -bm25(search_fts, {TITLE_WEIGHT}, 1.0) AS score FROM search_fts "
             "WHERE search_fts MATCH %s) "
             f"SELECT matched.id, matched.score FROM matched WHERE EXISTS ({visible_sql}) "
-            "ORDER BY matched.score DESC, matched.id LIMIT %s"
+            "ORDER BY matched.score DESC, matched.id LIMIT %s",
+            [match, *visible_params, limit],
         )
-        params = [_fts5_query(terms, match_all=match_all), *visible_params, limit]
-    elif connection.vendor == "postgresql":
-        sql = (
-            "SELECT e.id, ts_rank_cd(e.search_vector, query) AS score "
-            "FROM search_searchentry e, to_tsquery('simple', %s) query "
-            f"WHERE e.search_vector @@ query AND e.id IN ({inner_sql}) "
-            "ORDER BY score DESC, e.id LIMIT %s"
-        )
-        params = [_tsquery(terms, match_all=match_all), *inner_params, limit]
-    else:  # no full-text index on this database
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
         return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
+
+
+def _postgresql(tsquery: str, candidates: QuerySet, limit: int) -> list[tuple[int, float]]:
+    query = "to_tsquery('simple', %s)"
+    # Title matches score 1 + their title rank; text-only matches rank / (1 + rank) < 1: titles always come first.
+    titles = list(
+        candidates.extra(
+            select={"score": f"1 + ts_rank_cd(title_vector, {query})"},
+            select_params=[tsquery],
+            where=[f"title_vector @@ {query}"],
+            params=[tsquery],
+        )
+        .order_by("-score", "id")
+        .values_list("id", "score")[:limit]
+    )
+    if len(titles) == limit:
+        return [(int(pk), float(score)) for pk, score in titles]
+    texts = list(
+        candidates.extra(
+            select={"score": f"ts_rank_cd(search_vector, {query}) / (1 + ts_rank_cd(search_vector, {query}))"},
+            select_params=[tsquery, tsquery],
+            where=[f"search_vector @@ {query}", f"NOT title_vector @@ {query}"],
+            params=[tsquery, tsquery],
+        )
+        .order_by("-score", "id")
+        .values_list("id", "score")[: limit - len(titles)]
+    )
+    return [(int(pk), float(score)) for pk, score in titles + texts]

@@ -201,7 +201,19 @@ def rebuild(*, batch_size: int = BATCH_SIZE, stdout=None) -> dict[str, int]:
         counts[str(kind)] = written
         if stdout is not None:
             stdout.write(f"{kind}: {written} ({time.perf_counter() - started:.1f} s)\n")
+    _tidy()
     return counts
+
+
+def _tidy() -> None:
+    """After a rebuild: SQLite merges the FTS5 index's segments into one; PostgreSQL refreshes the table's statistics
+    (its planner misjudges the new index otherwise)."""
+    connection = transaction.get_connection()
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
+        elif connection.vendor == "postgresql":
+            cursor.execute("ANALYZE search_searchentry")
 
 
 # ------------------------------------------------------------------------------------- kept current after each write

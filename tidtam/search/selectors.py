@@ -66,6 +66,14 @@ def search_terms(q: str) -> list[str]:
     return list(dict.fromkeys(term.lower() for term in query_terms(q[:MAX_QUERY_CHARS]) if term.strip()))
 
 
+def term_groups(terms: list[str]) -> list[tuple[str, ...]]:
+    """Each term with the phrase of the words it is made of, when it has one ("ค้ามนุษย์", "ค้า มนุษย์"): a
+    search matches either."""
+    from tidtam.textkit.segment import split_phrase
+
+    return [(term, *filter(None, [split_phrase(term)])) for term in terms]
+
+
 def search(
     *,
     user,
@@ -96,7 +104,7 @@ def search(
         candidates = candidates.filter(organisation__path__startswith=found.path)
     if fiscal_year is not None:
         candidates = candidates.filter(fiscal_year_start__lte=fiscal_year, fiscal_year_end__gte=fiscal_year)
-    ranked = backends.ranked(terms, candidates, max(1, min(limit, MAX_LIMIT)))
+    ranked = backends.ranked(term_groups(terms), candidates, max(1, min(limit, MAX_LIMIT)))
     entries = SearchEntry.objects.in_bulk([pk for pk, _ in ranked])
     return [
         SearchHit(

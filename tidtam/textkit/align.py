@@ -55,11 +55,13 @@ __all__ = [
 
 DEFAULT_FRAMEWORK = "ns"
 FIELDS = ("title", "body", "ancestors", "projects")
-# How much a term in each field counts, relative to the node's own title.
-FIELD_WEIGHTS = {"title": 1.0, "body": 0.5, "ancestors": 0.3, "projects": 0.6}
-# BM25 parameters: term-frequency saturation and how much a long field is penalised (per field).
+# How much a term in each field counts, relative to the node's own title. A description states the node's scope (a
+# master plan's title is two or three words, its description the kinds of work under it), so it counts nearly as much.
+FIELD_WEIGHTS = {"title": 1.0, "body": 0.8, "ancestors": 0.3, "projects": 0.6}
+# BM25 parameters: term-frequency saturation and how much a long field is penalised (per field). Descriptions are
+# penalised less than project texts: a master plan's scope is rightly longer than a sub-plan's one-line description.
 K1 = 1.2
-B = {"title": 0.3, "body": 0.75, "ancestors": 0.3, "projects": 0.75}
+B = {"title": 0.3, "body": 0.5, "ancestors": 0.3, "projects": 0.75}
 # An index term found inside a longer query word (อ่างเก็บน้ำ ⊃ น้ำ) counts this much of a whole-word match.
 CONTAINED_WEIGHT = 0.5
 MIN_CONTAINED_CHARS = 3

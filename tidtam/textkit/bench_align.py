@@ -7,6 +7,10 @@ among the first three), how many matched their master plan at all (any rank: the
 texts), the hits per master plan, the misses with what came first, the time to build the index, and
 the latency of one query (p50/p95, after warm-up passes; the index is built before the timing).
 
+Items marked `holdout: true` are the held-out part: nobody reads them while writing plan texts or tuning the engine.
+Top-1/top-3 are printed for the whole set, the tuning part and the held-out part; the misses listed are those of the
+tuning part only, unless `--show-holdout-misses` (a gap between the parts is over-fitting).
+
 The bar (issue 6): top-3 ≥ 80 %, a query < 50 ms on the demo data. A missed bar is shown, not a failure (it depends on
 the data); the report lists failures only where the set and the database disagree (a label that is no master plan).
 """
@@ -37,16 +41,21 @@ LATENCY_BAR_MS = 50.0
 
 
 class LabelledProject(NamedTuple):
-    """One item of the labelled set: a made-up project and the master plan code it serves."""
+    """One item of the labelled set: a made-up project and the master plan code it serves; `holdout` marks the
+    held-out part (never looked at while writing plan texts or tuning)."""
 
     id: str
     master_plan: str
     name: str
     objectives: str
+    holdout: bool = False
 
     @property
     def text(self) -> str:
         return f"{self.name}\n{self.objectives}"
+
+
+TEXT_FIELDS = ("id", "master_plan", "name", "objectives")
 
 
 def load_labelled_set(path: str | Path | None = None) -> list[LabelledProject]:
@@ -61,10 +70,14 @@ def load_labelled_set(path: str | Path | None = None) -> list[LabelledProject]:
     items = []
     for number, item in enumerate(data["items"], start=1):
         if not isinstance(item, dict) or not all(
-            isinstance(item.get(key), str) and item[key].strip() for key in LabelledProject._fields
+            isinstance(item.get(key), str) and item[key].strip() for key in TEXT_FIELDS
         ):
-            raise ValueError(f"item {number}: needs non-empty strings {', '.join(LabelledProject._fields)}")
-        items.append(LabelledProject(**{key: item[key].strip() for key in LabelledProject._fields}))
+            raise ValueError(f"item {number}: needs non-empty strings {', '.join(TEXT_FIELDS)}")
+        if not isinstance(item.get("holdout", False), bool):
+            raise ValueError(f"item {number}: holdout must be true or false")
+        items.append(
+            LabelledProject(**{key: item[key].strip() for key in TEXT_FIELDS}, holdout=item.get("holdout", False))
+        )
     ids = [item.id for item in items]
     if len(set(ids)) != len(ids):
         raise ValueError("item ids repeat")
@@ -76,6 +89,11 @@ def add_arguments(parser) -> None:
     parser.add_argument("--set", dest="set_path", default=None, help="labelled set file (default: the shipped one)")
     add_timing_arguments(parser, repeats=3, warmup=1)
     parser.add_argument("--show-misses", type=int, default=20, help="misses to list (default 20)")
+    parser.add_argument(
+        "--show-holdout-misses",
+        action="store_true",
+        help="also list the misses of the held-out part (do not use while tuning)",
+    )
 
 
 @dataclass
@@ -84,6 +102,27 @@ class Miss:
     expected: str
     ranked: list[str]
     reasons: list[str]
+    holdout: bool = False
+
+
+@dataclass(frozen=True)
+class Part:
+    """Accuracy on one part of the set (all items, the tuning part, the held-out part)."""
+
+    items: int
+    top1: int
+    top3: int
+
+    @property
+    def top1_rate(self) -> float:
+        return self.top1 / self.items if self.items else 0.0
+
+    @property
+    def top3_rate(self) -> float:
+        return self.top3 / self.items if self.items else 0.0
+
+    def as_dict(self) -> dict:
+        return {"items": self.items, "top1": round(self.top1_rate, 4), "top3": round(self.top3_rate, 4)}
 
 
 @dataclass
@@ -103,6 +142,8 @@ class AlignBenchReport:
     misses: list[Miss]
     show_misses: int = 20
     failures: list[str] = field(default_factory=list)
+    parts: dict[str, Part] = field(default_factory=dict)  # "tuning", "holdout"
+    show_holdout_misses: bool = False
 
     @property
     def top1_rate(self) -> float:
@@ -120,6 +161,7 @@ class AlignBenchReport:
             "top1": round(self.top1_rate, 4),
             "top3": round(self.top3_rate, 4),
             "matched_at_all": round(self.matched / self.items, 4) if self.items else 0.0,
+            "parts": {name: part.as_dict() for name, part in self.parts.items()},
             "top3_bar": TOP3_BAR,
             "top3_meets_bar": self.top3_rate >= TOP3_BAR,
             "latency": self.latency.as_dict(),
@@ -134,9 +176,14 @@ class AlignBenchReport:
             "per_master_plan": {
                 code: {"items": n, "top1": hits1, "top3": hits3} for code, (n, hits1, hits3) in self.per_plan.items()
             },
-            "misses": [miss.__dict__ for miss in self.misses],
+            "misses": [miss.__dict__ for miss in self.listed_misses],
             "failures": self.failures,
         }
+
+    @property
+    def listed_misses(self) -> list[Miss]:
+        """The misses a report may show: the held-out part's only when asked."""
+        return [miss for miss in self.misses if self.show_holdout_misses or not miss.holdout]
 
     def as_text(self) -> str:
         def verdict(ok: bool) -> str:
@@ -150,6 +197,14 @@ class AlignBenchReport:
             f"top-1 (แผนแม่บทอันดับแรกถูก / right master plan first): {self.top1}/{self.items} = {self.top1_rate:.1%}",
             f"top-3 (อยู่ในสามอันดับแรก / among the first three):    {self.top3}/{self.items} = {self.top3_rate:.1%}"
             f"  (bar ≥ {TOP3_BAR:.0%}: {verdict(self.top3_rate >= TOP3_BAR)})",
+            *(
+                f"  {label}: {part.items} items, top-1 {part.top1_rate:.1%}, top-3 {part.top3_rate:.1%}"
+                for label, part in (
+                    ("ส่วนปรับจูน / tuning part", self.parts.get("tuning")),
+                    ("ส่วนกันไว้ทดสอบ / held-out part", self.parts.get("holdout")),
+                )
+                if part is not None and part.items
+            ),
             f"ตรงกันอย่างน้อยหนึ่งคำ / its master plan matched at all: {self.matched}/{self.items}"
             f" (the rest share no word, stem or synonym with that plan's text or projects)",
             f"เวลาต่อคำค้น / latency per query: p50 {self.latency.p50:.1f} ms, p95 {self.latency.p95:.1f} ms "
@@ -166,11 +221,17 @@ class AlignBenchReport:
                 row = []
         if row:
             lines.append("  " + "   ".join(row))
-        shown = self.misses[: self.show_misses]
+        listed = self.listed_misses
+        shown = listed[: self.show_misses]
         if shown:
-            lines += ["", f"ไม่อยู่ในสามอันดับแรก / not in the first three ({len(self.misses)}, {len(shown)} shown):"]
+            hidden = "" if self.show_holdout_misses else ", held-out part not listed"
             lines += [
-                f"  {miss.id}: expected {miss.expected}, got {' '.join(miss.ranked) or '-'}"
+                "",
+                f"ไม่อยู่ในสามอันดับแรก / not in the first three ({len(listed)}{hidden}; {len(shown)} shown):",
+            ]
+            lines += [
+                f"  {miss.id}{' (held out)' if miss.holdout else ''}: expected {miss.expected}, "
+                f"got {' '.join(miss.ranked) or '-'}"
                 f" ({', '.join(miss.reasons[:4]) or 'no match'})"
                 for miss in shown
             ]
@@ -179,7 +240,9 @@ class AlignBenchReport:
         return "\n".join(lines)
 
 
-def run(*, progress, framework, set_path, repeats, warmup, show_misses=20, **_options) -> AlignBenchReport:
+def run(
+    *, progress, framework, set_path, repeats, warmup, show_misses=20, show_holdout_misses=False, **_options
+) -> AlignBenchReport:
     record = Framework.objects.filter(code=framework).first()
     version = current_version(record.versions.all()) if record else None
     if version is None:
@@ -228,21 +291,28 @@ def run(*, progress, framework, set_path, repeats, warmup, show_misses=20, **_op
 
     per_plan: dict[str, list[int]] = {code: [0, 0, 0] for code in sorted({item.master_plan for item in items})}
     top1 = top3 = matched = 0
+    by_part = {"tuning": [0, 0, 0], "holdout": [0, 0, 0]}
     misses = []
     for item in items:
         ranked = [suggestion.code for suggestion in results[item.id]]
         counts = per_plan[item.master_plan]
+        part = by_part["holdout" if item.holdout else "tuning"]
         counts[0] += 1
+        part[0] += 1
         if ranked[:1] == [item.master_plan]:
             top1 += 1
             counts[1] += 1
+            part[1] += 1
         matched += item.master_plan in ranked
         if item.master_plan in ranked[:3]:
             top3 += 1
             counts[2] += 1
+            part[2] += 1
         else:
             first = results[item.id][0].reasons if results[item.id] else []
-            misses.append(Miss(id=item.id, expected=item.master_plan, ranked=ranked[:3], reasons=first))
+            misses.append(
+                Miss(id=item.id, expected=item.master_plan, ranked=ranked[:3], reasons=first, holdout=item.holdout)
+            )
     return AlignBenchReport(
         framework=framework,
         version=version.label,
@@ -259,4 +329,6 @@ def run(*, progress, framework, set_path, repeats, warmup, show_misses=20, **_op
         misses=misses,
         show_misses=show_misses,
         failures=failures,
+        parts={name: Part(*counts) for name, counts in by_part.items()},
+        show_holdout_misses=show_holdout_misses,
     )

@@ -307,27 +307,35 @@ def _split(token: str, dictionary: Trie) -> list[str]:
     return words[::-1]
 
 
-_NOMINALISERS = ("การ", "ความ")
+# Words that head Thai compounds: nominalisers (การ, ความ), agents (นัก, ผู้) and relations (ทาง, ด้าน, เชิง). The
+# dictionary lists many such compounds whole (การท่องเที่ยว, ทางทะเล, นักกีฬา); the word after the head is indexed too.
+_HEADS = ("การ", "ความ", "ทาง", "ด้าน", "เชิง", "นัก", "ผู้")
+
+
+def _after_head(word: str, dictionary: Trie) -> str | None:
+    """The dictionary word after the head of `word` ("การท่องเที่ยว" → ท่องเที่ยว), or None."""
+    for head in _HEADS:
+        rest = word.removeprefix(head)
+        if rest != word and len(rest) > 1 and rest in dictionary:
+            return rest
+    return None
 
 
 def sub_words(token: str, dictionary: Trie, compounds: frozenset[str] = frozenset()) -> list[str]:
-    """The words inside a compound Thai `token`, at every level, in order; [] for a token that is not a compound.
+    """The words inside a Thai `token`, at every level, in order; [] when it has none.
 
     A compound is a word that `dictionary` holds and PyThaiNLP's own word list does not (the plan vocabulary, names
-    and title terms of the data), or one of `compounds`. It is split by `_split`; each piece that is itself a compound
-    is split again, and a piece formed with การ/ความ also gives the word after it ("การต่างประเทศ" → ต่างประเทศ).
-    "ความมั่นคงทางไซเบอร์" → ความมั่นคง, ทาง, ไซเบอร์.
+    and title terms of the data), or one of `compounds`: it is split by `_split`, and each piece is looked into
+    again. "ความมั่นคงทางไซเบอร์" → ความมั่นคง, มั่นคง, ทาง, ไซเบอร์. Any other word gives the word after its head
+    (`_HEADS`), if the dictionary has it: "การท่องเที่ยว" → ท่องเที่ยว, "ทางทะเล" → ทะเล.
     """
     if not (token in compounds or (token not in default_words() and token in dictionary)):
-        return []
+        rest = _after_head(token, dictionary)
+        return [rest, *sub_words(rest, dictionary, compounds)] if rest else []
     found: list[str] = []
     for piece in _split(token, dictionary):
         found.append(piece)
         found.extend(sub_words(piece, dictionary, compounds))
-        for prefix in _NOMINALISERS:
-            rest = piece.removeprefix(prefix)
-            if rest != piece and len(rest) > 1 and rest in dictionary:
-                found.append(rest)
     return list(dict.fromkeys(found))
 
 
@@ -375,3 +383,16 @@ def query_terms(text: str, *, dictionary: Trie | None = None) -> list[str]:
     """The terms of a search query: `tokenize(text)` without stop words and repeats, in order."""
     stop = stop_words()
     return list(dict.fromkeys(token for token in tokenize(text, dictionary=dictionary) if token not in stop))
+
+
+def split_phrase(word: str, *, dictionary: Trie | None = None) -> str | None:
+    """`word` cut into two or more dictionary words, as a phrase without stop words ("ค้ามนุษย์" → "ค้า มนุษย์"), or
+    None. A search may look for it too: the index may hold the word cut where the query keeps it whole
+    (การค้า|มนุษย์)."""
+    if dictionary is None:
+        dictionary = project_dictionary()
+    pieces = _split(word, dictionary)
+    if "".join(pieces) != word:
+        return None
+    words = [piece for piece in pieces if piece not in stop_words()]
+    return " ".join(words) if len(words) > 1 else None

@@ -11,6 +11,7 @@ from django.test import Client
 from tidtam.core.testing import client_for
 from tidtam.organisations.services import organisation_create
 from tidtam.projects.services import project_create, project_update
+from tidtam.search import backends
 from tidtam.search.choices import EntryKind
 from tidtam.search.models import SearchEntry
 from tidtam.search.selectors import search, search_terms
@@ -262,12 +263,13 @@ def test_thai_digits_in_numbers(world):
 
 def test_query_count_is_bounded(world, django_assert_max_num_queries):
     search_terms("ความมั่นคง")  # the segmentation dictionary is built once per process, from the data
-    with django_assert_max_num_queries(2):
+    # match and rank, check the candidates (SQLite) or add the text-only matches (PostgreSQL), read the entries
+    with django_assert_max_num_queries(3):
         search(user=ANONYMOUS, q="ความมั่นคง", limit=100)
     user = world.reporter
-    with django_assert_max_num_queries(4):  # + the user's memberships (once) and the organisation filter
+    with django_assert_max_num_queries(5):  # + the user's memberships (once) and the organisation filter
         search(user=user, q="ความมั่นคง", organisation="mfa", limit=100)
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(3):
         Client().get(f"{API}/search", {"q": "ความมั่นคง", "limit": 100})
 
 
@@ -309,3 +311,53 @@ def test_the_index_is_updated_before_the_data_version_moves(world, django_captur
         project_update(actor=world.reporter, project=project, version=project.version, name_th="ชื่อใหม่ของโครงการ")
     order = [type(cb) if isinstance(cb, PendingReindex) else cb for cb in callbacks]
     assert order.index(PendingReindex) < order.index(data_changed)
+
+
+# ----------------------------------------------------------------------------------------- how the index is queried
+
+
+def test_a_word_the_index_holds_cut_is_found_whole(world, django_capture_on_commit_callbacks):
+    # PyThaiNLP cuts "การค้ามนุษย์" as การค้า|มนุษย์; the query keeps "ค้ามนุษย์" whole and also asks for the phrase
+    project = world.projects["draft"]
+    with django_capture_on_commit_callbacks(execute=True):
+        project_update(
+            actor=world.reporter, project=project, version=project.version, objectives="ต่อต้านการค้ามนุษย์ข้ามพรมแดน"
+        )
+    assert codes(world.reporter, "ค้ามนุษย์") == {"search-draft"}
+    assert codes(ANONYMOUS, "ท่องเที่ยว") == set()  # nothing else is found
+
+
+def test_a_group_matches_any_of_its_alternatives_and_a_phrase_needs_its_words_in_order(world):
+    entries = SearchEntry.objects.all()
+    draft = SearchEntry.objects.get(code="search-draft")
+    SearchEntry.objects.filter(pk=draft.pk).update(terms="ต่อต้าน การค้า ค้า มนุษย์ ข้ามพรมแดน")
+    assert [pk for pk, _ in backends.ranked([("ค้ามนุษย์", "ค้า มนุษย์")], entries, 10)] == [draft.pk]
+    assert backends.ranked([("ค้ามนุษย์", "มนุษย์ ค้า")], entries, 10) == []
+    assert [pk for pk, _ in backends.ranked(["ต่อต้าน", "ทะเล"], entries, 10, match_all=False)][:1] != []
+    assert backends.ranked(["ต่อต้าน", "ทะเล"], entries, 10) == []
+
+
+def test_a_narrow_filter_over_many_matches_still_finds_every_candidate(world, monkeypatch):
+    # Every project and two nodes hold "ความมั่นคง"; with a window of one entry the SQLite search must widen it and
+    # finally check every match, and PostgreSQL must add the text-only matches to the title matches.
+    monkeypatch.setattr(backends, "WINDOW_FACTOR", 1)
+    monkeypatch.setattr(backends, "MAX_WINDOW", 2)
+    assert {code for _, code in found(world.reviewer, "ความมั่นคง", kind="node", limit=3)} == {"1", "101", "102"}
+    assert {code for _, code in found(ANONYMOUS, "ภัยคุกคาม", kind="project")} == {
+        "search-accepted",
+        "search-other_accepted",
+    }
+
+
+def test_title_matches_come_before_text_only_matches(world):
+    # "ภัยคุกคาม" is in the titles of no entry; "ทะเล" in one title: that node first, whatever the texts hold
+    hits = search(user=world.reviewer, q="ความมั่นคง", kind="node")
+    assert [hit.entry.code for hit in hits][:1] in (["102"], ["1"], ["101"])
+    assert all(hit.score > 0 for hit in hits)
+    ranked = [hit.score for hit in hits]
+    assert ranked == sorted(ranked, reverse=True)
+
+
+@pytest.mark.parametrize("q", ["ความ'มั่นคง", "a\\'b", 'ไซเบอร์"', "x & y | !z", "(ไซเบอร์)", "ไซเบอร์:*"])
+def test_query_syntax_characters_are_only_words(world, q):
+    search(user=ANONYMOUS, q=q)  # no database error: every term is quoted for FTS5 and to_tsquery

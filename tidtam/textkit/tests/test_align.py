@@ -258,11 +258,11 @@ def test_the_labelled_set_is_well_formed():
     items = load_labelled_set()
     plans = _demo_master_plans()
     assert sorted(plans) == [f"{number:02d}" for number in range(1, 24)]
-    assert len(items) >= 120
+    assert len(items) >= 200
     assert {item.master_plan for item in items} <= set(plans), "every label is a master plan of the demo ns plan"
     per_plan = Counter(item.master_plan for item in items)
     assert set(per_plan) == set(plans)
-    assert min(per_plan.values()) >= 4, per_plan
+    assert min(per_plan.values()) >= 8, per_plan
     assert len({item.id for item in items}) == len(items)
     assert len({item.name for item in items}) == len(items)
     for item in items:
@@ -270,10 +270,24 @@ def test_the_labelled_set_is_well_formed():
         assert item.name != plans[item.master_plan], "a project is more than its master plan's title"
 
 
+def test_the_labelled_set_holds_out_about_a_third_of_every_master_plan():
+    items = load_labelled_set()
+    held = [item for item in items if item.holdout]
+    assert 0.25 <= len(held) / len(items) <= 0.4
+    per_plan = Counter(item.master_plan for item in held)
+    assert set(per_plan) == set(_demo_master_plans()) and min(per_plan.values()) >= 2, per_plan
+    assert all(Counter(item.master_plan for item in items if not item.holdout)[code] >= 3 for code in per_plan)
+
+
 def test_a_malformed_labelled_set_is_refused(tmp_path):
     path = tmp_path / "set.yaml"
     path.write_text("format: tidtam-alignment-set/1\nitems:\n  - {id: x, master_plan: '01', name: ''}\n")
     with pytest.raises(ValueError, match="non-empty"):
+        load_labelled_set(path)
+    path.write_text(
+        "format: tidtam-alignment-set/1\nitems:\n  - {id: x, master_plan: '01', name: a, objectives: b, holdout: 1}\n"
+    )
+    with pytest.raises(ValueError, match="holdout"):
         load_labelled_set(path)
     path.write_text("format: other\nitems: []\n")
     with pytest.raises(ValueError, match="format"):
@@ -310,6 +324,37 @@ def test_bench_align_prints_accuracy_and_latency(plan, tmp_path):
     assert data["matched_at_all"] == round(2 / 3, 4)
     assert data["latency"]["samples"] == 3
     assert data["per_master_plan"]["19"] == {"items": 1, "top1": 0, "top3": 0}
+
+
+@pytest.mark.django_db
+def test_bench_align_reports_the_held_out_part_apart_and_keeps_its_misses_hidden(plan, tmp_path):
+    labelled = _write_set(
+        tmp_path / "set.yaml",
+        [
+            {"id": "a", "master_plan": "05", "name": "โครงการสปาและนวดไทย", "objectives": "ท่องเที่ยวเชิงสุขภาพ"},
+            {"id": "b", "master_plan": "19", "name": "โครงการควอนตัม", "objectives": "คอมพิวเตอร์ควอนตัม"},
+            {"id": "h1", "master_plan": "03", "name": "โครงการข้าวอินทรีย์", "objectives": "ข้าวอินทรีย์", "holdout": True},
+            {"id": "h2", "master_plan": "03", "name": "โครงการดาวเทียม", "objectives": "ดาวเทียม", "holdout": True},
+        ],
+    )
+    options = ["--set", str(labelled), "--repeats", "1", "--warmup", "0"]
+    out = StringIO()
+    call_command("bench", "align", *options, stdout=out, stderr=StringIO())
+    text = out.getvalue()
+    assert "tuning part: 2 items, top-1 50.0%, top-3 50.0%" in text
+    assert "held-out part: 2 items, top-1 50.0%, top-3 50.0%" in text
+    assert "b: expected 19" in text and "h2" not in text and "held-out part not listed" in text
+    out = StringIO()
+    call_command("bench", "align", *options, "--show-holdout-misses", stdout=out, stderr=StringIO())
+    assert "h2 (held out): expected 03" in out.getvalue()
+    out = StringIO()
+    call_command("bench", "align", *options, "--json", stdout=out, stderr=StringIO())
+    data = json.loads(out.getvalue())
+    assert data["parts"] == {
+        "tuning": {"items": 2, "top1": 0.5, "top3": 0.5},
+        "holdout": {"items": 2, "top1": 0.5, "top3": 0.5},
+    }
+    assert [miss["id"] for miss in data["misses"]] == ["b"]
 
 
 @pytest.mark.django_db

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pythainlp.tokenize import word_tokenize
+from pythainlp.util import dict_trie
 
 from tidtam.core.testing import NodeFactory, OrganisationFactory
 from tidtam.textkit import segment
@@ -18,6 +19,7 @@ from tidtam.textkit.segment import (
     project_dictionary,
     query_terms,
     refresh_dictionary,
+    split_phrase,
     sub_words,
     tokenize,
 )
@@ -195,6 +197,21 @@ def test_plain_dictionary_words_are_not_split():
     assert sub_words("ประเทศ", base_dictionary()) == []
     terms = index_terms("ประเทศ ชาติ ประชาธิปไตย", dictionary=base_dictionary())
     assert terms == ["ประเทศ", "ชาติ", "ประชาธิปไตย"]
+
+
+def test_a_dictionary_word_with_a_head_also_indexes_the_word_after_it():
+    # PyThaiNLP lists การท่องเที่ยว, ทางทะเล and นักกีฬา whole: "ท่องเที่ยว", "ทะเล" and "กีฬา" must find them
+    for word, rest in (("การท่องเที่ยว", "ท่องเที่ยว"), ("ทางทะเล", "ทะเล"), ("นักกีฬา", "กีฬา")):
+        assert rest in index_terms(word, dictionary=base_dictionary())
+    # the head must be followed by a word: การันตี is not การ + ันตี
+    assert sub_words("การันตี", base_dictionary()) == []
+
+
+def test_split_phrase_cuts_a_word_into_dictionary_words_without_stop_words():
+    dictionary = dict_trie({"ค้า", "มนุษย์", "ค้ามนุษย์", "ทาง", "ทะเล"})
+    assert split_phrase("ค้ามนุษย์", dictionary=dictionary) == "ค้า มนุษย์"
+    assert split_phrase("ทางทะเล", dictionary=dictionary) is None  # ทาง is a stop word: one word is left
+    assert split_phrase("มนุษย์", dictionary=dictionary) is None
 
 
 def test_sub_words_go_down_every_level():

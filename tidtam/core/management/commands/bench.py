@@ -35,6 +35,7 @@ BENCHES: dict[str, str] = {
     "export": "tidtam.opendata.bench_exports",
     "api": "tidtam.opendata.bench_api",
     "align": "tidtam.textkit.bench_align",
+    "search": "tidtam.search.bench",
 }
 
 
