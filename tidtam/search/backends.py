@@ -6,8 +6,9 @@ made of, `selectors.term_groups`), and an entry matches a group when it holds an
 
 - SQLite: the FTS5 table `search_fts` (external content over `search_searchentry`), each alternative a quoted phrase,
   ranked with `bm25()` — title terms weigh `TITLE_WEIGHT` times the rest. FTS5 ranks its matches in C from its own
-  index; the best `window` are then checked against the candidates (visibility and filters) by primary key, the window
-  growing while too few pass.
+  index; the best `window` are then checked against the candidates (visibility and filters) by primary key, in the
+  same query, the window growing while too few pass. When the candidates are few (`NARROW`: the plan nodes, the
+  organisations, one organisation's projects), FTS5 checks the query for each candidate instead.
 - PostgreSQL: `to_tsquery('simple', …)` against two generated `tsvector` columns with GIN indexes (migrations 0002,
   0003): the title matches first, ranked by `ts_rank_cd` over the short title vector, then — only when they are fewer
   than `limit` — the entries that hold the terms in their text alone, ranked over the whole vector. Ranking reads
@@ -28,6 +29,8 @@ TITLE_WEIGHT = 4.0
 WINDOW_FACTOR = 4
 WINDOW_GROWTH = 8
 MAX_WINDOW = 4000
+# SQLite: at most this many candidates make a narrow filter, each checked against the query by FTS5.
+NARROW = 3000
 
 Groups = Sequence[str | Sequence[str]]
 
@@ -76,37 +79,42 @@ def ranked(groups: Groups, candidates: QuerySet, limit: int, *, match_all: bool 
 
 def _sqlite(match: str, candidates: QuerySet, limit: int) -> list[tuple[int, float]]:
     connection = connections[candidates.db]
-    best = (
-        f"SELECT rowid, -bm25(search_fts, {TITLE_WEIGHT}, 1.0) AS score FROM search_fts WHERE search_fts MATCH %s "
-        "ORDER BY score DESC, rowid LIMIT %s"
+    # Each candidate checked by primary key next to the matches (a `… AND id IN (<matches>)` would let SQLite's
+    # planner scan the whole table). The row with id 0 says how many matches the window held.
+    visible_sql, visible_params = (
+        candidates.extra(where=["search_searchentry.id = matched.id"])
+        .values("id")
+        .query.get_compiler(candidates.db)
+        .as_sql()
     )
-    window = limit * WINDOW_FACTOR
     with connection.cursor() as cursor:
-        while window <= MAX_WINDOW:
-            cursor.execute(best, [match, window])
+        if candidates.order_by()[: NARROW + 1].count() <= NARROW:
+            # A narrow filter (plan nodes, organisations, one organisation's projects): FTS5 checks each candidate.
+            inner_sql, inner_params = candidates.values("id").query.get_compiler(candidates.db).as_sql()
+            cursor.execute(
+                f"SELECT rowid, -bm25(search_fts, {TITLE_WEIGHT}, 1.0) AS score FROM search_fts "
+                f"WHERE search_fts MATCH %s AND rowid IN ({inner_sql}) ORDER BY score DESC, rowid LIMIT %s",
+                [match, *inner_params, limit],
+            )
+            return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
+        window = limit * WINDOW_FACTOR
+        while True:
+            every = window > MAX_WINDOW  # then every match
+            cursor.execute(
+                "WITH matched AS MATERIALIZED ("
+                f"SELECT rowid AS id, -bm25(search_fts, {TITLE_WEIGHT}, 1.0) AS score FROM search_fts "
+                f"WHERE search_fts MATCH %s ORDER BY score DESC, rowid {'' if every else 'LIMIT %s'}) "
+                "SELECT 0, count(*) FROM matched UNION ALL SELECT * FROM ("
+                f"SELECT matched.id, matched.score FROM matched WHERE EXISTS ({visible_sql}) "
+                "ORDER BY matched.score DESC, matched.id LIMIT %s)",
+                [match, *([] if every else [window]), *visible_params, limit],
+            )
             rows = cursor.fetchall()
-            passing = set(candidates.filter(pk__in=[pk for pk, _ in rows]).values_list("pk", flat=True))
-            hits = [(int(pk), float(score)) for pk, score in rows if pk in passing][:limit]
-            if len(hits) == limit or len(rows) < window:
+            matches = next(count for pk, count in rows if pk == 0)
+            hits = sorted(((int(pk), float(score)) for pk, score in rows if pk != 0), key=lambda hit: (-hit[1], hit[0]))
+            if every or len(hits) == limit or matches < window:
                 return hits
             window *= WINDOW_GROWTH
-        # Few candidates among many matches (a narrow filter): every match, checked by primary key. The matches are
-        # materialised first: with the condition next to MATCH, SQLite would run the MATCH once per candidate.
-        visible_sql, visible_params = (
-            candidates.extra(where=["search_searchentry.id = matched.id"])
-            .values("id")
-            .query.get_compiler(candidates.db)
-            .as_sql()
-        )
-        cursor.execute(
-            "WITH matched AS MATERIALIZED ("
-            f"SELECT rowid AS id, -bm25(search_fts, {TITLE_WEIGHT}, 1.0) AS score FROM search_fts "
-            "WHERE search_fts MATCH %s) "
-            f"SELECT matched.id, matched.score FROM matched WHERE EXISTS ({visible_sql}) "
-            "ORDER BY matched.score DESC, matched.id LIMIT %s",
-            [match, *visible_params, limit],
-        )
-        return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
 
 
 def _postgresql(tsquery: str, candidates: QuerySet, limit: int) -> list[tuple[int, float]]:

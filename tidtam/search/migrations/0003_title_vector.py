@@ -1,6 +1,8 @@
 """PostgreSQL: the title terms alone in their own generated `tsvector` column with a GIN index, so a search can find
-and rank the title matches first without reading every matching entry's whole text (`search.backends`). SQLite needs
-nothing: its FTS5 table already keeps `title_terms` as a column of its own."""
+and rank the title matches first without reading every matching entry's whole text (`search.backends`); and rows
+kept narrow (`toast_tuple_target`: the text, the terms and the full vector are stored out of line), so reading the
+thousands of entries whose titles hold a common word reads few pages. SQLite needs nothing: its FTS5 table already
+keeps `title_terms` as a column of its own."""
 
 from django.db import migrations
 
@@ -10,8 +12,10 @@ POSTGRESQL = [
         "to_tsvector('simple'::regconfig, title_terms)) STORED"
     ),
     "CREATE INDEX search_searchentry_title_vector ON search_searchentry USING gin (title_vector)",
+    "ALTER TABLE search_searchentry SET (toast_tuple_target = 256)",
 ]
 POSTGRESQL_REVERSE = [
+    "ALTER TABLE search_searchentry RESET (toast_tuple_target)",
     "DROP INDEX IF EXISTS search_searchentry_title_vector",
     "ALTER TABLE search_searchentry DROP COLUMN IF EXISTS title_vector",
 ]

@@ -337,9 +337,12 @@ def test_a_group_matches_any_of_its_alternatives_and_a_phrase_needs_its_words_in
     assert backends.ranked(["ต่อต้าน", "ทะเล"], entries, 10) == []
 
 
-def test_a_narrow_filter_over_many_matches_still_finds_every_candidate(world, monkeypatch):
-    # Every project and two nodes hold "ความมั่นคง"; with a window of one entry the SQLite search must widen it and
-    # finally check every match, and PostgreSQL must add the text-only matches to the title matches.
+@pytest.mark.parametrize("narrow", [0, 3000])
+def test_a_narrow_filter_over_many_matches_still_finds_every_candidate(world, monkeypatch, narrow):
+    # Every project and two nodes hold "ความมั่นคง". On SQLite, with `narrow` 0 the first window holds one match and
+    # must widen, then check every match; with 3000 each candidate is checked by FTS5. PostgreSQL must add the
+    # text-only matches to the title matches.
+    monkeypatch.setattr(backends, "NARROW", narrow)
     monkeypatch.setattr(backends, "WINDOW_FACTOR", 1)
     monkeypatch.setattr(backends, "MAX_WINDOW", 2)
     assert {code for _, code in found(world.reviewer, "ความมั่นคง", kind="node", limit=3)} == {"1", "101", "102"}
@@ -347,6 +350,8 @@ def test_a_narrow_filter_over_many_matches_still_finds_every_candidate(world, mo
         "search-accepted",
         "search-other_accepted",
     }
+    monkeypatch.setattr(backends, "MAX_WINDOW", 100)  # a window wide enough for every match at once
+    assert len(found(ANONYMOUS, "ความมั่นคง", kind="node", limit=2)) == 2
 
 
 def test_title_matches_come_before_text_only_matches(world):

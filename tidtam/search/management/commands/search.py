@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from tidtam.search.indexing import BATCH_SIZE, rebuild
+from tidtam.search.indexing import BATCH_SIZE, rebuild, tidy
 
 
 class Command(BaseCommand):
@@ -18,6 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args, subcommand: str, batch_size: int = BATCH_SIZE, **options):
         started = time.perf_counter()
         counts = rebuild(batch_size=max(1, batch_size), stdout=self.stdout)
+        tidy()
         total = sum(counts.values())
         self.stdout.write(
             f"สร้างดัชนีค้นหาใหม่แล้ว / Search index rebuilt: {total} entries ({time.perf_counter() - started:.1f} s)\n"
