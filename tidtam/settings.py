@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "tidtam.dashboards",
     "tidtam.opendata",
     "tidtam.search",
+    "tidtam.documents",
     "tidtam.api",
 ]
 

@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("tidtam.opendata.urls")),
     path("", include("tidtam.evaluation.urls")),
     path("", include("tidtam.search.urls")),
+    path("documents/", include("tidtam.documents.urls")),
 ]

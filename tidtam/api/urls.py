@@ -123,3 +123,6 @@ api.add_router("", dashboard.router)
 api.add_router("", "tidtam.api.routers.opendata.router")  # IATI and DCAT (docs/open-data.md)
 api.add_router("", "tidtam.api.routers.exports.router")  # bulk downloads (tidtam.opendata.exports)
 api.add_router("", "tidtam.api.routers.search.router")  # one search over projects, nodes, organisations
+api.add_router("", "tidtam.api.routers.documents.router")  # ingested documents (docs/documents.md)
+api.add_router("", "tidtam.api.routers.align.router")  # the alignment assistant (docs/textkit.md)
+api.add_router("", "tidtam.api.routers.similar.router")  # candidate duplicates (docs/duplicates.md)

@@ -56,15 +56,18 @@ def _actions(*actions: Action) -> frozenset[Action]:
 A = Action
 APPROVED_OR_ACCEPTED = frozenset({"approved", "accepted"})
 ACCEPTED_ONLY = frozenset({"accepted"})
+CONFIRMED_ONLY = frozenset({"confirmed"})  # documents: what the public and oversight see (documents.DocumentStatus)
 # The published grant table. Object kinds: framework (everything in a plan tree), organisation, user, membership,
 # audit, project (and its parts), report (and its parts), round, completeness (who reported what in a round),
-# review_figures (dashboard figures that include approved items not yet accepted).
+# review_figures (dashboard figures that include approved items not yet accepted), document (ingested documents and
+# their suggested links: reporters upload for their subtree, reviewers confirm).
 GRANTS: dict[Role, Grant] = {
     Role.REPORTER: Grant(
         Reach.SUBTREE,
         {
             "project": _actions(A.VIEW, A.CREATE, A.EDIT, A.DELETE, A.SUBMIT),
             "report": _actions(A.VIEW, A.CREATE, A.EDIT, A.SUBMIT),
+            "document": _actions(A.VIEW, A.CREATE),
             "audit": _actions(A.VIEW),
         },
     ),
@@ -73,6 +76,7 @@ GRANTS: dict[Role, Grant] = {
         {
             "project": _actions(A.VIEW, A.APPROVE, A.RETURN),
             "report": _actions(A.VIEW, A.APPROVE, A.RETURN),
+            "document": _actions(A.VIEW),
             "audit": _actions(A.VIEW),
         },
     ),
@@ -82,6 +86,7 @@ GRANTS: dict[Role, Grant] = {
             "completeness": _actions(A.VIEW),
             "project": _actions(A.VIEW, A.REMIND),
             "report": _actions(A.VIEW, A.REMIND),
+            "document": _actions(A.VIEW),
             "audit": _actions(A.VIEW),
             "membership": _actions(A.VIEW),
         },
@@ -92,10 +97,12 @@ GRANTS: dict[Role, Grant] = {
             "framework": _actions(A.VIEW, A.CREATE, A.EDIT, A.DELETE, A.MANAGE),
             "project": _actions(A.VIEW, A.RETURN, A.ACCEPT, A.UNLOCK, A.REMIND),
             "report": _actions(A.VIEW, A.RETURN, A.ACCEPT, A.UNLOCK, A.REMIND),
+            "document": _actions(A.VIEW, A.CREATE, A.ACCEPT),
             "round": _actions(A.VIEW, A.CREATE, A.EDIT, A.MANAGE),
             "completeness": _actions(A.VIEW),
             "review_figures": _actions(A.VIEW),
             "audit": _actions(A.VIEW),
+            "duplicate": _actions(A.VIEW, A.EDIT),  # the candidate-duplicate queue and its verdicts
         },
     ),
     Role.OVERSIGHT: Grant(
@@ -103,11 +110,12 @@ GRANTS: dict[Role, Grant] = {
         {
             "project": _actions(A.VIEW),
             "report": _actions(A.VIEW),
+            "document": _actions(A.VIEW),
             "completeness": _actions(A.VIEW),
             "review_figures": _actions(A.VIEW),
             "audit": _actions(A.VIEW),
         },
-        statuses={"project": APPROVED_OR_ACCEPTED, "report": APPROVED_OR_ACCEPTED},
+        statuses={"project": APPROVED_OR_ACCEPTED, "report": APPROVED_OR_ACCEPTED, "document": CONFIRMED_ONLY},
     ),
     Role.ADMIN: Grant(
         Reach.ALL,
@@ -128,8 +136,9 @@ PUBLIC = Grant(
         "round": _actions(A.VIEW),
         "project": _actions(A.VIEW),
         "report": _actions(A.VIEW),
+        "document": _actions(A.VIEW),
     },
-    statuses={"project": ACCEPTED_ONLY, "report": ACCEPTED_ONLY},
+    statuses={"project": ACCEPTED_ONLY, "report": ACCEPTED_ONLY, "document": CONFIRMED_ONLY},
 )
 
 

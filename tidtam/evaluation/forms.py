@@ -1,13 +1,17 @@
-"""The "try it" form of the public rules page: a direction, a target (or range), an actual and a rule version."""
+"""The "try it" form of the public rules page: a direction, a target (or range), an actual and a rule version; the
+filters of the candidate-duplicate queue and a reviewer's verdict on a pair."""
 
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from tidtam.core.errors import bilingual
-from tidtam.core.thaicalendar import parse_number
-from tidtam.evaluation.models import StatusRule
+from tidtam.core.thaicalendar import parse_number, to_arabic_digits
+from tidtam.evaluation.models import VERDICT_REASON_MAX, StatusRule, Verdict
 from tidtam.evaluation.rules import DEFAULT_BANDS, RULE_VERSION, Bands
+from tidtam.organisations.choices import OrganisationKind
+from tidtam.organisations.models import Organisation
 from tidtam.plans.choices import Direction
 
 # field → (Thai name, English name), for messages that name the field.
@@ -78,3 +82,72 @@ class TryRuleForm(forms.Form):
         if data.get("direction") == Direction.RANGE and low is not None and high is not None and high < low:
             self.add_error("target_max", _named("target_max", "ต้องไม่น้อยกว่าค่าเป้าหมาย", "must not be below the target"))
         return data
+
+
+# ------------------------------------------------------------------------------------------------------ duplicates
+
+
+class ThaiIntegerField(forms.IntegerField):
+    """An integer typed with Thai or Arabic digits."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = to_arabic_digits(value.strip())
+        return super().to_python(value)
+
+
+class DuplicateFilterForm(forms.Form):
+    """Filters of the candidate-duplicate queue, by GET: a fiscal year (BE) and an organisation (its subtree)."""
+
+    fiscal_year = ThaiIntegerField(
+        label=_("Fiscal year (BE)"),
+        required=False,
+        min_value=2400,
+        max_value=2800,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 6}),  # text: Thai digits are accepted
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        to_field_name="code",
+        empty_label=_("All organisations"),
+    )
+
+    def __init__(self, data, **kwargs):
+        super().__init__(data, **kwargs)
+        # Ministries and departments (a division is found through its department): the list stays short at scale.
+        self.fields["organisation"].queryset = (
+            Organisation.objects.filter(is_active=True, depth__lte=2)
+            .exclude(kind__in=[OrganisationKind.EXTERNAL_PARTNER, OrganisationKind.LEGISLATURE])
+            .order_by("path")
+        )
+
+    def filters(self) -> dict:
+        """The selector keywords; an invalid form filters nothing (its errors show on the page)."""
+        if not self.is_valid():
+            return {}
+        return {"fiscal_year": self.cleaned_data["fiscal_year"], "organisation": self.cleaned_data["organisation"]}
+
+    def query(self) -> dict[str, str]:
+        """The filters as query parameters, for the page links."""
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        pairs = {
+            "fiscal_year": str(data["fiscal_year"]) if data["fiscal_year"] else "",
+            "organisation": data["organisation"].code if data["organisation"] else "",
+        }
+        return {key: value for key, value in pairs.items() if value}
+
+
+class DuplicateMarkForm(forms.Form):
+    """A reviewer's verdict on a pair (POST): the two project ids, the verdict, a reason, the version seen (empty for
+    a pair not reviewed yet) and where to go back to."""
+
+    project_a = ThaiIntegerField(min_value=1)
+    project_b = ThaiIntegerField(min_value=1)
+    verdict = forms.ChoiceField(choices=Verdict.choices)
+    reason = forms.CharField(required=False, max_length=VERDICT_REASON_MAX)
+    version = ThaiIntegerField(required=False, min_value=1)
+    next = forms.CharField(required=False, max_length=2000)

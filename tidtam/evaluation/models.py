@@ -1,15 +1,19 @@
 """Status rules, stored indicator statuses and the roll-up tables the dashboards read.
 
+Duplicate detection keeps reviewers' verdicts on pairs of projects (`DuplicateReview`) and the pairs a scan found
+(`DuplicateCandidate`, derived data; see `evaluation.duplicates`).
+
 The roll-up tables are derived data: `tidtam rollups rebuild` recomputes them from the base tables, and every
 workflow transition or indicator change updates them in the same transaction (`evaluation.rollups`).
 """
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tidtam.core.models import TimeStamped
+from tidtam.core.models import TimeStamped, Versioned
 from tidtam.evaluation.rules import Bands, StatusLevel
 from tidtam.workflow.choices import WorkflowStatus
 
@@ -197,3 +201,133 @@ class NodeSummary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.node_id or self.framework_version_id} {self.fiscal_year} {self.basis}"
+
+
+class AlignmentFit(models.Model):
+    """How well one accepted project's text fits its primary link, as `tidtam align scan` found it (derived data,
+    rebuilt in full by each scan; see `evaluation.alignment`).
+
+    `anchor` is the primary node's ancestor at the compared level (the master plan in `ns`); `rank` is where the
+    anchor came among the alignment assistant's suggestions at that level for the project's own name and objectives
+    (1 = best, null = not matched at all), `gap` the best suggestion's score minus the anchor's (0–1)."""
+
+    project = models.OneToOneField(
+        "projects.Project", verbose_name=_("project"), on_delete=models.CASCADE, related_name="alignment_fit"
+    )
+    primary_node = models.ForeignKey(
+        "plans.Node", verbose_name=_("primary link at scan time"), on_delete=models.CASCADE, related_name="+"
+    )
+    anchor = models.ForeignKey(
+        "plans.Node", verbose_name=_("compared plan node"), on_delete=models.CASCADE, related_name="+"
+    )
+    rank = models.PositiveSmallIntegerField(_("rank of the primary link"), null=True, blank=True)
+    anchor_score = models.FloatField(_("score of the primary link"), default=0)
+    best_score = models.FloatField(_("best score"), default=0)
+    gap = models.FloatField(_("score gap to the best"), default=0)
+    is_misfit = models.BooleanField(_("fits its primary link poorly"), default=False)
+    anchor_reasons = models.JSONField(_("matched words of the primary link"), default=list, blank=True)
+    # The best suggestions at the compared level: [{"id", "code", "title", "path", "score", "reasons"}], best first.
+    suggestions = models.JSONField(_("suggested plan nodes"), default=list, blank=True)
+    scanned_at = models.DateTimeField(_("scanned at"))
+
+    class Meta:
+        verbose_name = _("alignment fit")
+        verbose_name_plural = _("alignment fits")
+        indexes = [models.Index(fields=["is_misfit", "-gap"], name="alignment_fit_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}: {self.rank or '-'} (gap {self.gap:.2f})"
+
+
+VERDICT_REASON_MAX = 2000
+
+
+class Verdict(models.TextChoices):
+    """A reviewer's judgement of a candidate pair of projects. `colour` names the badge colour; text always shows."""
+
+    DUPLICATE = "duplicate", _("ซ้ำซ้อน / Duplicate")
+    RELATED = "related", _("เกี่ยวข้อง / Related")
+    DISTINCT = "distinct", _("ไม่ซ้ำ / Distinct")
+
+    @property
+    def colour(self) -> str:
+        return {"duplicate": "red", "related": "yellow", "distinct": "green"}[self.value]
+
+
+class DuplicateReview(Versioned):
+    """A reviewer's verdict on one unordered pair of projects of different organisations, stored once with the lower
+    project id first (`evaluation.services.duplicate_mark` orders them). Changed through versioned updates, each
+    with its audit entry; a pair marked distinct no longer appears in the reviewers' queue."""
+
+    PERMISSION_KIND = "duplicate"
+
+    project_a = models.ForeignKey(
+        "projects.Project", verbose_name=_("project A"), on_delete=models.CASCADE, related_name="+"
+    )
+    project_b = models.ForeignKey(
+        "projects.Project", verbose_name=_("project B"), on_delete=models.CASCADE, related_name="+"
+    )
+    verdict = models.CharField(_("verdict"), max_length=10, choices=Verdict.choices)
+    reason = models.TextField(_("reason"), blank=True, max_length=VERDICT_REASON_MAX)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reviewer"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"))
+
+    class Meta:
+        verbose_name = _("duplicate review")
+        verbose_name_plural = _("duplicate reviews")
+        constraints = [
+            models.UniqueConstraint(fields=["project_a", "project_b"], name="unique_duplicate_review"),
+            models.CheckConstraint(
+                condition=models.Q(project_a__lt=models.F("project_b")), name="duplicate_review_ordered"
+            ),
+        ]
+        indexes = [models.Index(fields=["project_b", "project_a"])]
+
+    def __str__(self) -> str:
+        return f"{self.project_a_id}–{self.project_b_id}: {self.verdict}"
+
+    def owning_organisation(self):
+        return None
+
+
+class DuplicateCandidate(models.Model):
+    """A candidate pair found by `tidtam duplicates scan` (`evaluation.duplicates`): two projects of different
+    organisations whose fiscal years overlap, with the score and reasons of the published rule when scanned.
+
+    Derived data: a scan replaces the rows of the projects it scans. Visibility is the projects' own (both must be
+    visible: `restrict` on each side), hence the `project` permission kind."""
+
+    PERMISSION_KIND = "project"
+
+    project_a = models.ForeignKey(
+        "projects.Project", verbose_name=_("project A"), on_delete=models.CASCADE, related_name="+"
+    )
+    project_b = models.ForeignKey(
+        "projects.Project", verbose_name=_("project B"), on_delete=models.CASCADE, related_name="+"
+    )
+    score = models.FloatField(_("score"))
+    parts = models.JSONField(_("similarity per part"), default=dict)
+    reasons = models.JSONField(_("reasons"), default=list)
+    # The fiscal years both projects run (BE): the queue's fiscal-year filter.
+    fiscal_year_start = models.PositiveSmallIntegerField(_("first shared fiscal year (BE)"))
+    fiscal_year_end = models.PositiveSmallIntegerField(_("last shared fiscal year (BE)"))
+    scanned_at = models.DateTimeField(_("scanned at"))
+
+    class Meta:
+        verbose_name = _("duplicate candidate")
+        verbose_name_plural = _("duplicate candidates")
+        constraints = [
+            models.UniqueConstraint(fields=["project_a", "project_b"], name="unique_duplicate_candidate"),
+            models.CheckConstraint(
+                condition=models.Q(project_a__lt=models.F("project_b")), name="duplicate_candidate_ordered"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-score", "id"], name="duplicate_candidate_best"),
+            models.Index(fields=["project_b", "project_a"], name="duplicate_candidate_b"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_a_id}–{self.project_b_id}: {self.score:.2f}"

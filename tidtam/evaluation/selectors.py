@@ -3,20 +3,37 @@
 Whole-framework figures come from the summary tables (a handful of rows per request, whatever the number of
 projects). Slices by organisation subtree or province add up the per-project facts of that slice instead; the status
 distribution stays the plan's (indicators belong to plan nodes, not to organisations).
+
+Duplicate detection reads here too: `similar_projects` (live, for one project) and `duplicate_queue` (the stored
+pairs of the reviewers' queue); see `evaluation.duplicates`.
 """
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, QuerySet, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 
 from tidtam.core.models import Province
-from tidtam.core.permissions import Action, can
-from tidtam.evaluation.models import LEVELS, WORST_FIRST, Basis, IndicatorStatus, NodeSummary, ProjectFact, ProjectNode
+from tidtam.core.permissions import Action, can, restrict
+from tidtam.evaluation import duplicates
+from tidtam.evaluation.models import (
+    LEVELS,
+    WORST_FIRST,
+    Basis,
+    DuplicateCandidate,
+    DuplicateReview,
+    IndicatorStatus,
+    NodeSummary,
+    ProjectFact,
+    ProjectNode,
+    Verdict,
+)
 from tidtam.evaluation.rules import StatusLevel
 from tidtam.organisations.models import Organisation
 from tidtam.plans.models import FrameworkVersion, Node
 from tidtam.projects.models import Project
+from tidtam.projects.selectors import project_get, project_list
+from tidtam.search.selectors import visible_entries
 
 HUNDRED = Decimal(100)
 # Spend vs progress: a project that has disbursed at least this share of its budget while its physical progress is
@@ -384,3 +401,106 @@ def spend_vs_progress_organisations(
         )
         for r in rows
     ]
+
+
+# ------------------------------------------------------------------------------------------------------ duplicates
+
+
+@dataclass(frozen=True)
+class SimilarProject:
+    """A project like another one (`similar_projects`): the score of the published rule (0–1), each part's
+    similarity, the reasons strongest first, and the reviewers' verdict on the pair (None when not reviewed)."""
+
+    project: Project
+    score: float
+    parts: dict[str, float]
+    reasons: list[str]
+    verdict: str | None
+
+
+def pair_verdicts(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], DuplicateReview]:
+    """The stored verdicts of these pairs (either order), keyed by (lower id, higher id). One query."""
+    keys = {(min(a, b), max(a, b)) for a, b in pairs}
+    if not keys:
+        return {}
+    condition = Q(pk__in=[])
+    for low, high in keys:
+        condition |= Q(project_a_id=low, project_b_id=high)
+    return {(r.project_a_id, r.project_b_id): r for r in DuplicateReview.objects.filter(condition)}
+
+
+def similar_projects(
+    *, user, project: Project | int, limit: int = 10, min_score: float = duplicates.MIN_SCORE
+) -> list[SimilarProject]:
+    """Projects of other organisations, sharing a fiscal year, that look like the same work as `project`, best first
+    (docs/duplicates.md). `NotFound` when the user may not see `project`; the candidates are the projects the user
+    may see (`project_list`'s rule: the public finds accepted projects only). About ten queries, whatever the size of
+    the database."""
+    subject = project_get(user=user, pk=project.pk if isinstance(project, Project) else project)
+    base = visible_entries(user=user)
+    scored = duplicates.similar_to(base=base, project_id=subject.pk, limit=limit, min_score=min_score)
+    # Read through project_list, not the index's copy of the status: a project hidden since it was indexed stays hidden.
+    projects = {p.pk: p for p in project_list(user=user).filter(pk__in=[pair.project_id for pair in scored])}
+    verdicts = pair_verdicts([(subject.pk, pair.project_id) for pair in scored])
+    results = []
+    for pair in scored:
+        if pair.project_id not in projects:
+            continue  # deleted or hidden since it was indexed
+        review = verdicts.get((min(subject.pk, pair.project_id), max(subject.pk, pair.project_id)))
+        results.append(
+            SimilarProject(
+                project=projects[pair.project_id],
+                score=pair.match.score,
+                parts=pair.match.parts,
+                reasons=pair.match.reasons,
+                verdict=review.verdict if review else None,
+            )
+        )
+    return results
+
+
+def may_review_duplicates(user) -> bool:
+    return can(user, Action.VIEW, DuplicateReview)
+
+
+def duplicate_queue(
+    *,
+    user,
+    fiscal_year: int | None = None,
+    organisation: Organisation | None = None,
+    min_score: float | None = None,
+) -> QuerySet[DuplicateCandidate]:
+    """The stored candidate pairs (`tidtam duplicates scan`) the user may see — both projects visible to them — best
+    first, without the pairs reviewers marked distinct, each with `verdict`, `review_version` and both projects and
+    owners loaded. The scan decided the lowest score kept (`--min-score`); `min_score` keeps fewer. `fiscal_year`
+    keeps pairs sharing that year; `organisation` pairs with a project in its subtree.
+    Empty for users who may not review duplicates."""
+    if not may_review_duplicates(user):
+        return DuplicateCandidate.objects.none()
+    reviews = DuplicateReview.objects.filter(project_a=OuterRef("project_a"), project_b=OuterRef("project_b"))
+    pairs = (
+        DuplicateCandidate.objects.all()
+        .exclude(Exists(reviews.filter(verdict=Verdict.DISTINCT)))
+        .annotate(
+            verdict=Subquery(reviews.values("verdict")[:1]),
+            review_version=Subquery(reviews.values("version")[:1]),
+        )
+        .select_related("project_a__owner", "project_b__owner")
+    )
+    for side in ("project_a", "project_b"):
+        pairs = restrict(user, Action.VIEW, pairs, organisation_field=f"{side}__owner", status_field=f"{side}__status")
+    if min_score is not None:
+        pairs = pairs.filter(score__gte=min_score)
+    if fiscal_year is not None:
+        pairs = pairs.filter(fiscal_year_start__lte=fiscal_year, fiscal_year_end__gte=fiscal_year)
+    if organisation is not None:
+        pairs = pairs.filter(
+            Q(project_a__owner__path__startswith=organisation.path)
+            | Q(project_b__owner__path__startswith=organisation.path)
+        )
+    return pairs.order_by("-score", "id")
+
+
+def last_duplicate_scan():
+    """When the queue was last filled (None before the first scan)."""
+    return DuplicateCandidate.objects.aggregate(last=Max("scanned_at"))["last"]

@@ -3,6 +3,8 @@ indicator uses.
 
 Only users who may edit plan frameworks (reviewers) may write; `actor=None` is the system (commands run by an
 operator). Assigning a rule goes through the plan services, which refresh the stored statuses and roll-ups.
+
+Reviewers also mark candidate duplicate pairs of projects (`duplicate_mark`, docs/duplicates.md).
 """
 
 import re
@@ -10,15 +12,17 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils import timezone
 
-from tidtam.core.errors import Conflict, FieldErrors, ValidationFailed, bilingual
-from tidtam.core.permissions import Action, require
-from tidtam.core.services import create_audited
+from tidtam.core.errors import Conflict, FieldErrors, NotFound, ValidationFailed, bilingual
+from tidtam.core.permissions import Action, can, require
+from tidtam.core.services import create_audited, versioned_update
 from tidtam.core.thaicalendar import parse_number
-from tidtam.evaluation.models import StatusRule
+from tidtam.evaluation.models import VERDICT_REASON_MAX, DuplicateReview, StatusRule, Verdict
 from tidtam.evaluation.rules import RULE_VERSION
 from tidtam.plans.models import Framework, Indicator
 from tidtam.plans.services import framework_update, indicator_update
+from tidtam.projects.models import Project
 
 DEFAULT_NAME = RULE_VERSION.split("/")[0]
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
@@ -168,3 +172,76 @@ def status_rule_assign(*, actor, target: Framework | Indicator, rule: StatusRule
         bilingual("กำหนดกฎได้เฉพาะกรอบแผนหรือตัวชี้วัด", "A rule is assigned to a framework or an indicator"),
         {"target": [type(target).__name__]},
     )
+
+
+# ------------------------------------------------------------------------------------------------------ duplicates
+
+
+def _check_pair(actor, project_a: Project, project_b: Project, verdict: str, reason: str) -> None:
+    errors = FieldErrors()
+    if verdict not in Verdict.values:
+        choices = ", ".join(Verdict.values)
+        errors.add("verdict", bilingual(f"ผลการพิจารณาต้องเป็นหนึ่งใน {choices}", f"verdict must be one of {choices}"))
+    if "\x00" in reason:
+        errors.add("reason", bilingual("เหตุผลมีอักขระที่ใช้ไม่ได้", "reason contains a NUL character"))
+    elif len(reason) > VERDICT_REASON_MAX:
+        errors.add(
+            "reason",
+            bilingual(
+                f"เหตุผลยาวได้ไม่เกิน {VERDICT_REASON_MAX} ตัวอักษร", f"reason is at most {VERDICT_REASON_MAX} characters"
+            ),
+        )
+    if project_a.pk == project_b.pk:
+        errors.add("project_b", bilingual("ต้องเป็นโครงการคนละโครงการ", "the two projects must differ"))
+    elif project_a.owner_id == project_b.owner_id:
+        errors.add(
+            "project_b",
+            bilingual("โครงการของหน่วยงานเดียวกันไม่นับเป็นคู่ซ้ำซ้อน", "projects of the same organisation are not a pair"),
+        )
+    errors.raise_if_any()
+    if actor is not None:
+        for project in (project_a, project_b):
+            if not can(actor, Action.VIEW, project):
+                raise NotFound("project_not_found", "ไม่พบโครงการ / Project not found", {"id": str(project.pk)})
+
+
+@transaction.atomic
+def duplicate_mark(
+    *, actor, project_a: Project, project_b: Project, verdict: str, reason: str = "", version: int | None = None
+) -> DuplicateReview:
+    """Record a reviewer's verdict on a pair of projects of different organisations (duplicate, related, distinct).
+
+    The pair is stored once, lower id first, whichever order it comes in; marking it again is a versioned update
+    (`version`, when given, must be the one the reviewer saw: 409 otherwise) with its own audit entry. A pair marked
+    distinct leaves the reviewers' queue. Only those the grant table lets edit `duplicate` (reviewers) may mark."""
+    if actor is not None:
+        require(actor, Action.EDIT, DuplicateReview)
+    reason = (reason or "").strip()
+    _check_pair(actor, project_a, project_b, verdict, reason)
+    first, second = sorted((project_a, project_b), key=lambda project: project.pk)
+    changes = {"verdict": verdict, "reason": reason, "reviewer": actor if actor is not None else None}
+    existing = DuplicateReview.objects.select_for_update().filter(project_a=first, project_b=second).first()
+    if existing is not None:
+        return versioned_update(
+            actor=actor,
+            obj=existing,
+            version=existing.version if version is None else version,
+            changes={**changes, "reviewed_at": timezone.now()},
+            reason=reason,
+        )
+    if version not in (None, 0):
+        raise Conflict(
+            "stale_version",
+            bilingual("ยังไม่มีผลการพิจารณาของคู่นี้ โปรดโหลดใหม่", "This pair has no verdict yet; reload it"),
+            {"expected_version": version, "current_version": None},
+        )
+    review = DuplicateReview(project_a=first, project_b=second, reviewed_at=timezone.now(), **changes)
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent first verdict on the same pair fails cleanly
+            return create_audited(actor=actor, obj=review, reason=reason)
+    except IntegrityError as error:
+        raise Conflict(
+            "stale_version",
+            bilingual("มีผู้พิจารณาคู่นี้พร้อมกัน โปรดโหลดใหม่", "Someone marked this pair at the same time; reload it"),
+            {"pair": [first.pk, second.pk]},
+        ) from error

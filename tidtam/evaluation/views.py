@@ -1,18 +1,25 @@
-"""The public page that explains the status rules, with worked examples and a form to try the rule (no sign-in)."""
+"""The public page that explains the status rules, with worked examples and a form to try the rule (no sign-in); the
+reviewers' queue of accepted projects that fit their primary link poorly (`evaluation.alignment`)."""
 
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from tidtam.core.permissions import Action, can
+from tidtam.evaluation.alignment import MISFIT_RANK, last_scan, misfit_list, reason_parts
 from tidtam.evaluation.forms import FIELD_NAMES, TryRuleForm
 from tidtam.evaluation.models import StatusRule
 from tidtam.evaluation.rules import DEFAULT_BANDS, RULE_VERSION, Bands, Status, StatusLevel, evaluate
 from tidtam.plans.choices import Direction
 from tidtam.plans.models import Framework, Indicator
+from tidtam.projects.models import Project
 
 D = Decimal
 LEVELS = (StatusLevel.GREEN, StatusLevel.YELLOW, StatusLevel.ORANGE, StatusLevel.RED, StatusLevel.GREY)
@@ -139,3 +146,25 @@ def rules(request: HttpRequest) -> HttpResponse:
         "directions": Direction.choices,
     }
     return render(request, "evaluation/rules.html", context)
+
+
+# ---------------------------------------------------------------------------------------------- alignment queue
+
+ALIGNMENT_PAGE_SIZE = 25
+
+
+@require_GET
+def alignment_queue(request: HttpRequest) -> HttpResponse:
+    """Reviewers' queue of accepted projects whose name and objectives fit their primary link poorly (precomputed by
+    `tidtam align scan`, `evaluation.alignment`), the worst first, 25 a page."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not can(request.user, Action.ACCEPT, Project):
+        raise PermissionDenied
+    page = Paginator(misfit_list(user=request.user), ALIGNMENT_PAGE_SIZE).get_page(request.GET.get("page"))
+    for fit in page:
+        fit.reason_items = [reason_parts(reason) for reason in fit.anchor_reasons]
+        for suggestion in fit.suggestions:
+            suggestion["reason_items"] = [reason_parts(reason) for reason in suggestion.get("reasons", [])]
+    context = {"page": page, "scanned_at": last_scan(), "misfit_rank": MISFIT_RANK}
+    return render(request, "evaluation/alignment_queue.html", context)

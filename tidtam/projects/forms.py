@@ -9,6 +9,7 @@ from decimal import Decimal
 from django import forms
 from django.db.models import Q
 from django.forms import formset_factory
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -221,6 +222,21 @@ def _name(obj) -> str:
 
 # --------------------------------------------------------------------------- forms
 
+# The fields the alignment assistant reads; typing in them refreshes the suggestions panel (htmx, debounced).
+ALIGN_FIELDS = ("name_th", "name_en", "objectives")
+
+
+def align_attrs() -> dict[str, str]:
+    """htmx attributes of a field the assistant reads: after a pause in typing, fetch the suggestions panel."""
+    return {
+        "hx-get": reverse("projects:align_suggestions"),
+        "hx-trigger": "input changed delay:600ms",
+        "hx-include": ", ".join(f"#id_{name}" for name in ALIGN_FIELDS),
+        "hx-target": "#align-suggestions",
+        "hx-select": "#align-suggestions",
+        "hx-swap": "outerHTML",
+    }
+
 
 class ProjectForm(forms.Form):
     """The project's own fields, locations, partners and primary link. `owner` and `code` only when creating."""
@@ -305,6 +321,8 @@ class ProjectForm(forms.Form):
             (o.code, _name(o)) for o in Organisation.objects.filter(is_active=True).order_by("path")
         ]
         self.fields["primary_node"].choices = primary_node_choices(list(selected_nodes))
+        for name in ALIGN_FIELDS:
+            self.fields[name].widget.attrs.update(align_attrs())
 
     def clean(self):
         cleaned = super().clean()

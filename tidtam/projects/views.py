@@ -28,6 +28,7 @@ from tidtam.core.permissions import Action, can
 from tidtam.core.selectors import audit_timeline, may_see_actors
 from tidtam.core.templatetags.thai import be_date
 from tidtam.core.thaicalendar import ce_to_be, fiscal_year, thai_month_name
+from tidtam.evaluation.alignment import form_suggestions, form_text
 from tidtam.opendata.selectors import project_reports
 from tidtam.organisations.models import Organisation
 from tidtam.plans.models import Node
@@ -36,6 +37,7 @@ from tidtam.projects import selectors
 from tidtam.projects.choices import BudgetSource, Lifecycle, ProjectKind
 from tidtam.projects.filters import ProjectFilters
 from tidtam.projects.forms import (
+    ALIGN_FIELDS,
     MAX_ROWS,
     PARTS,
     AttachmentForm,
@@ -316,9 +318,12 @@ def _initial(project: Project) -> tuple[dict, dict]:
 
 
 def _bound_data(request: HttpRequest):
-    """The posted data; an "add row" press adds one blank row to that table and saves nothing."""
+    """The posted data, and whether to show the form again without saving: an "add row" press adds one blank row to
+    that table; "suggest plans" (`suggest_nodes`) only asks for the assistant's suggestions; a suggestion's "use as
+    the primary link" (`pick_node`) puts that node in the primary link field. Every typed value is kept."""
     data = request.POST
     add = request.POST.get("add_row", "")
+    pick = request.POST.get("pick_node", "")
     if add in PARTS:
         data = data.copy()
         key = f"{PARTS[add][0]}-TOTAL_FORMS"
@@ -327,7 +332,10 @@ def _bound_data(request: HttpRequest):
         except ValueError:
             total = 0
         data[key] = str(min(max(total, 0) + 1, MAX_ROWS))
-    return data, add in PARTS
+    if pick.isdigit():
+        data = data.copy()
+        data["primary_node"] = pick
+    return data, add in PARTS or pick.isdigit() or "suggest_nodes" in request.POST
 
 
 def _build_forms(request: HttpRequest, project: Project | None, owners: list[Organisation]):
@@ -465,7 +473,26 @@ def _form_page(request: HttpRequest, project: Project | None) -> HttpResponse:
         else:
             context["has_errors"] = True
             status = 400
+    context["align"] = form_suggestions(user=user, text=_align_text(form))
     return render(request, "projects/project_form.html", context, status=status)
+
+
+def _align_text(form: ProjectForm) -> str:
+    """The name and objectives typed in the form (or, unbound, the project's), for the alignment assistant."""
+    source = form.data if form.is_bound else form.initial
+    return form_text(*(str(source.get(name) or "") for name in ALIGN_FIELDS))
+
+
+@require_GET
+def align_suggestions(request: HttpRequest) -> HttpResponse:
+    """The suggestions panel of the project form for the name and objectives in the query (htmx, as the officer
+    types). Plans are public and the assistant learns only from accepted projects; a sign-in is asked because the
+    panel belongs to the project form."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("projects:create"))
+    text = form_text(*(request.GET.get(name, "") for name in ALIGN_FIELDS))
+    context = {"align": form_suggestions(user=request.user, text=text)}
+    return render(request, "projects/_align_suggestions.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -8,7 +8,8 @@ made of, `selectors.term_groups`), and an entry matches a group when it holds an
   ranked with `bm25()` — title terms weigh `TITLE_WEIGHT` times the rest. FTS5 ranks its matches in C from its own
   index; the best `window` are then checked against the candidates (visibility and filters) by primary key, in the
   same query, the window growing while too few pass. When the candidates are few (`NARROW`: the plan nodes, the
-  organisations, one organisation's projects), FTS5 checks the query for each candidate instead.
+  organisations, one organisation's projects), FTS5 checks the query for each candidate instead — for "every term"
+  queries only: checking a long "any term" query (duplicate detection) for each of thousands of candidates is slow.
 - PostgreSQL: `to_tsquery('simple', …)` against two generated `tsvector` columns with GIN indexes (migrations 0002,
   0003): the title matches first, ranked by `ts_rank_cd` over the short title vector, then — only when they are fewer
   than `limit` — the entries that hold the terms in their text alone, ranked over the whole vector. Ranking reads
@@ -71,13 +72,13 @@ def ranked(groups: Groups, candidates: QuerySet, limit: int, *, match_all: bool 
         return []
     vendor = connections[candidates.db].vendor
     if vendor == "sqlite":
-        return _sqlite(_fts5_query(groups, match_all=match_all), candidates, limit)
+        return _sqlite(_fts5_query(groups, match_all=match_all), candidates, limit, narrow=match_all)
     if vendor == "postgresql":
         return _postgresql(_tsquery(groups, match_all=match_all), candidates, limit)
     return []  # no full-text index on this database
 
 
-def _sqlite(match: str, candidates: QuerySet, limit: int) -> list[tuple[int, float]]:
+def _sqlite(match: str, candidates: QuerySet, limit: int, *, narrow: bool) -> list[tuple[int, float]]:
     connection = connections[candidates.db]
     # Each candidate checked by primary key next to the matches (a `… AND id IN (<matches>)` would let SQLite's
     # planner scan the whole table). The row with id 0 says how many matches the window held.
@@ -88,7 +89,7 @@ def _sqlite(match: str, candidates: QuerySet, limit: int) -> list[tuple[int, flo
         .as_sql()
     )
     with connection.cursor() as cursor:
-        if candidates.order_by()[: NARROW + 1].count() <= NARROW:
+        if narrow and candidates.order_by()[: NARROW + 1].count() <= NARROW:
             # A narrow filter (plan nodes, organisations, one organisation's projects): FTS5 checks each candidate.
             inner_sql, inner_params = candidates.values("id").query.get_compiler(candidates.db).as_sql()
             cursor.execute(

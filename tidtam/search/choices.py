@@ -8,6 +8,7 @@ class EntryKind(models.TextChoices):
     PROJECT = "project", _("Project")
     NODE = "node", _("Plan node")
     ORGANISATION = "organisation", _("Organisation")
+    DOCUMENT = "document", _("Document")
 
 
 # Kinds anyone may find: plans and the organisation directory are public (core.permissions.PUBLIC).

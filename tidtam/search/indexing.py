@@ -12,6 +12,8 @@ from collections.abc import Iterable, Iterator
 
 from django.db import models, transaction
 
+from tidtam.documents.models import Document
+from tidtam.documents.search import document_entries
 from tidtam.organisations.models import Organisation
 from tidtam.plans.models import Framework, FrameworkVersion, Indicator, Node
 from tidtam.projects.models import Activity, Contribution, Project, ProjectKpi, ProjectPart
@@ -152,6 +154,7 @@ BUILDERS = {
     EntryKind.PROJECT: (Project, project_entries),
     EntryKind.NODE: (Node, node_entries),
     EntryKind.ORGANISATION: (Organisation, organisation_entries),
+    EntryKind.DOCUMENT: (Document, document_entries),
 }
 
 
@@ -250,6 +253,8 @@ def _target(action: str, obj: models.Model) -> tuple[str, int | None, bool]:
         return EntryKind.ORGANISATION, obj.pk, False
     if isinstance(obj, Indicator):
         return EntryKind.NODE, obj.node_id, False
+    if isinstance(obj, Document):
+        return EntryKind.DOCUMENT, obj.pk, False
     if isinstance(obj, ProjectPart) and getattr(obj, "project_id", None):
         return EntryKind.PROJECT, obj.project_id, False
     if isinstance(obj, Framework | FrameworkVersion):

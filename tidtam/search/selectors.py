@@ -40,11 +40,12 @@ class SearchHit:
 
 def visible_entries(*, user) -> QuerySet[SearchEntry]:
     """Entries the user may find: every plan node and organisation, and the projects `project_list(user=user)`
-    shows (the same `restrict` call, on the entry's status and owner)."""
+    shows (the same `restrict` call, on the entry's status and owner); documents follow the same rule (a confirmed
+    document's entry is "accepted", a pending one's "draft")."""
     projects = restrict(
         user,
         Action.VIEW,
-        SearchEntry.objects.filter(kind=EntryKind.PROJECT),
+        SearchEntry.objects.filter(kind__in=(EntryKind.PROJECT, EntryKind.DOCUMENT)),
         organisation_field="organisation",
         status_field="status",
     )
@@ -56,6 +57,8 @@ def _url(entry: SearchEntry) -> str:
         return reverse("projects:detail", args=[entry.object_id])
     if entry.kind == EntryKind.NODE:
         return reverse("plans:node", args=[entry.object_id])
+    if entry.kind == EntryKind.DOCUMENT:
+        return reverse("documents:detail", args=[entry.object_id])
     return reverse("organisations:detail", args=[entry.code])
 
 

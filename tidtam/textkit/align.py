@@ -31,6 +31,7 @@ import math
 import sqlite3
 import threading
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -254,22 +255,27 @@ def _node_texts(version: FrameworkVersion) -> tuple[list[Node], dict[int, list[s
     return nodes, indicators
 
 
-def _accepted_project_texts(version: FrameworkVersion) -> dict[int, list[str]]:
-    """Text of the accepted projects, by the node of their primary link in `version`."""
+def _accepted_project_texts(version: FrameworkVersion, leave_out: Collection[int] = ()) -> dict[int, list[str]]:
+    """Text of the accepted projects (but those of `leave_out`), by the node of their primary link in `version`."""
     texts: dict[int, list[str]] = defaultdict(list)
-    rows = Contribution.objects.filter(
-        is_primary=True, node__framework_version=version, project__status=WorkflowStatus.ACCEPTED
-    ).values_list("node_id", "project__name_th", "project__name_en", "project__objectives", "project__rationale")
+    rows = (
+        Contribution.objects.filter(
+            is_primary=True, node__framework_version=version, project__status=WorkflowStatus.ACCEPTED
+        )
+        .exclude(project_id__in=leave_out)
+        .values_list("node_id", "project__name_th", "project__name_en", "project__objectives", "project__rationale")
+    )
     for node_id, *parts in rows:
         texts[node_id].append(" ".join(part for part in parts if part))
     return texts
 
 
-def build_index(framework_version: FrameworkVersion) -> AlignmentIndex:
-    """Build the alignment index of `framework_version` from its nodes, indicators and accepted projects."""
+def build_index(framework_version: FrameworkVersion, *, leave_out: Collection[int] = ()) -> AlignmentIndex:
+    """Build the alignment index of `framework_version` from its nodes, indicators and accepted projects — but the
+    projects of `leave_out` (ids), to judge them by what the others teach."""
     _thesaurus()  # loaded here, not by the first query
     nodes, indicators = _node_texts(framework_version)
-    project_texts = _accepted_project_texts(framework_version)
+    project_texts = _accepted_project_texts(framework_version, leave_out)
     position = {node.pk: i for i, node in enumerate(nodes)}
     entries = [_Entry(node=node, parent=position.get(node.parent_id)) for node in nodes]
     for i, entry in enumerate(entries):
@@ -435,12 +441,18 @@ def _level_matches(entry: _Entry, level: str | int | None) -> bool:
 
 
 def suggest_nodes(
-    *, text: str, framework_version: FrameworkVersion | None = None, limit: int = 10, level: str | int | None = None
+    *,
+    text: str,
+    framework_version: FrameworkVersion | None = None,
+    limit: int = 10,
+    level: str | int | None = None,
+    index: AlignmentIndex | None = None,
 ) -> list[Suggestion]:
     """The plan nodes of `framework_version` (default: the current version of `ns`) that a project described by
     `text` (its Thai name and objectives, English optional) most likely serves, best first.
 
-    `level` keeps one level: its key ("master_plan", "sub_plan", "target") or its depth (1 = top). Raises
+    `level` keeps one level: its key ("master_plan", "sub_plan", "target") or its depth (1 = top). `index` is a
+    version's index built by the caller (`build_index(..., leave_out=...)`) instead of the cached one. Raises
     `ValidationFailed` when `text` is blank or has no word to match.
     """
     if not text or not text.strip():
@@ -452,8 +464,8 @@ def suggest_nodes(
             ),
             {"text": ["required"]},
         )
-    version = framework_version or default_version()
-    index = get_index(version)
+    if index is None:
+        index = get_index(framework_version or default_version())
     words = _query_terms(text)
     if not words:
         raise ValidationFailed(

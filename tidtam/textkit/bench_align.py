@@ -32,7 +32,7 @@ from tidtam.textkit import align
 
 HELP = (
     "วัดความแม่นยำของผู้ช่วยจับคู่โครงการกับแผนบนชุดข้อมูลที่ติดป้ายไว้ / Measure the alignment assistant on the "
-    "labelled set: top-1 and top-3 accuracy at master-plan level and query latency (bar: top-3 ≥ 80 %, < 50 ms)"
+    "labelled set: top-1 and top-3 accuracy at master-plan level and query latency (bar: top-3 ≥ 80%%, < 50 ms)"
 )
 SET_FORMAT = "tidtam-alignment-set/1"
 LEVEL = "master_plan"

@@ -19,7 +19,7 @@ router = Router(tags=["search"])
 class SearchHitOut(Schema):
     """One result."""
 
-    kind: Literal["project", "node", "organisation"] = Field(description="ประเภท / What was found")
+    kind: Literal["project", "node", "organisation", "document"] = Field(description="ประเภท / What was found")
     id: int = Field(description="รหัสภายใน ใช้กับ `/projects/{id}` `/nodes/{id}` / The object's id")
     code: str = Field(description="รหัส / The object's code (an organisation is read by it: `/organisations/{code}`)")
     title: str = Field(description="ชื่อภาษาไทย / Thai title or name")
@@ -51,7 +51,8 @@ def search_everything(
         Query(description="คำค้นภาษาไทยหรืออังกฤษ 1–200 ตัวอักษร / Thai or English words, 1–200 characters"),
     ],
     kind: Annotated[
-        Literal["project", "node", "organisation"] | None, Query(description="เฉพาะประเภทนี้ / Only this kind")
+        Literal["project", "node", "organisation", "document"] | None,
+        Query(description="เฉพาะประเภทนี้ / Only this kind"),
     ] = None,
     framework: Annotated[
         str | None,
@@ -78,12 +79,13 @@ def search_everything(
     ] = None,
     limit: Annotated[ThaiInt, Query(ge=1, le=MAX_LIMIT, description="จำนวนผลลัพธ์ / How many results")] = DEFAULT_LIMIT,
 ):
-    """ค้นโครงการ โหนดแผน และหน่วยงาน ด้วยการตัดคำภาษาไทย / Search projects, plan nodes and organisations.
+    """ค้นโครงการ โหนดแผน หน่วยงาน และเอกสาร ด้วยการตัดคำภาษาไทย / Search projects, plan nodes, organisations and
+    documents.
 
     The query is cut into words as the index was (Thai word segmentation; a word also finds the compounds it is part
     of, e.g. `ความมั่นคง` finds `ความมั่นคงทางไซเบอร์`); a result holds every word. Best first, ranked by the
-    database's full-text index (titles weigh more). The public finds accepted projects only; signed-in users the
-    projects they may see in `/projects`.
+    database's full-text index (titles weigh more). The public finds accepted projects and confirmed documents only;
+    signed-in users the projects they may see in `/projects` and the documents in `/documents`.
     """
     user = current_user(request)
     hits = search(

@@ -385,6 +385,16 @@ def _search(world: World) -> list[Call]:
     ]
 
 
+def _similar(world: World) -> list[Call]:
+    def check(world, role, body):
+        assert {row["project"]["id"] for row in body} <= world.visible_projects(role), role
+
+    return [
+        Call(f"/projects/{p.pk}/similar", if_visible(lambda role, o=org, lb=label: sees(role, o, lb)), check)
+        for (org, label), p in world.projects.items()
+    ]
+
+
 def _exports(path: str) -> Callable[[World], list[Call]]:
     return lambda world: [Call(path, everyone(200))]
 
@@ -405,6 +415,11 @@ ENDPOINTS: dict[str, Callable[[World], list[Call]]] = {
     "/api/v1/projects": lambda w: [Call("/projects?limit=3", everyone(200))],
     "/api/v1/projects/{id}": _project_details,
     "/api/v1/projects/{id}/reports": _project_reports,
+    "/api/v1/projects/{id}/similar": _similar,
+    # Documents have their own visibility tests over pending and confirmed documents (documents/tests/test_api.py);
+    # here: the list answers everyone, an unknown id is 404 for everyone.
+    "/api/v1/documents": lambda w: [Call("/documents", everyone(200))],
+    "/api/v1/documents/{id}": lambda w: [Call("/documents/999999", everyone(404))],
     "/api/v1/attachments/{id}": _attachments,
     "/api/v1/reports": lambda w: [Call("/reports?limit=3", everyone(200))],
     "/api/v1/reports/{id}": _report_details,

@@ -27,6 +27,10 @@ EXPECTED = {
     ("get", "/api/v1/exports/iati-activities.xml"),
     ("get", "/api/v1/exports/catalog.jsonld"),
     ("get", "/api/v1/search"),
+    ("get", "/api/v1/projects/{id}/similar"),
+    ("get", "/api/v1/documents"),
+    ("get", "/api/v1/documents/{id}"),
+    ("post", "/api/v1/align"),
 }
 
 

@@ -7,7 +7,8 @@ import pytest
 from django.test import Client
 
 from tidtam.api.tests.helpers import API, ISSUE3_GET_PATHS, bearer_client
-from tidtam.core.testing import client_for
+from tidtam.core.testing import ProjectFactory, client_for
+from tidtam.documents.tests.factories import make_document
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +39,19 @@ ENDPOINTS = [
     ("/api/v1/dashboard", lambda p: "/dashboard?framework=ns&fy=2568", {ANONYMOUS: 200, REPORTER: 200, REVIEWER: 200}),
     ("/api/v1/me", lambda p: "/me", {ANONYMOUS: 401, REPORTER: 200, REVIEWER: 200}),
     ("/api/v1/search", lambda p: "/search?q=ความมั่นคง", {ANONYMOUS: 200, REPORTER: 200, REVIEWER: 200}),
+    (
+        "/api/v1/projects/{id}/similar",
+        lambda p: f"/projects/{ProjectFactory(owner=p.ministry, status='accepted').pk}/similar",
+        {ANONYMOUS: 200, REPORTER: 200, REVIEWER: 200},
+    ),
+    ("/api/v1/documents", lambda p: "/documents", {ANONYMOUS: 200, REPORTER: 200, REVIEWER: 200}),
+    # a pending document of an organisation the reporter is not in: reviewers only (tidtam/documents/tests covers
+    # the other cases)
+    (
+        "/api/v1/documents/{id}",
+        lambda p: f"/documents/{make_document(p.ministry).pk}",
+        {ANONYMOUS: 404, REPORTER: 404, REVIEWER: 200},
+    ),
 ]
 
 

@@ -56,6 +56,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tidtam.core.demo import demo_load
 from tidtam.core.models import AuditEntry, Country, Province
+from tidtam.documents.choices import DocumentStatus
+from tidtam.documents.models import Document
+from tidtam.documents.services import document_confirm, document_ingest
 from tidtam.opendata.tests.crawl import EXPORTS_PREFIX, Crawler, Scanner, same_site
 from tidtam.organisations.models import Organisation
 from tidtam.plans.models import CrossLink, Framework, FrameworkVersion, Indicator, IndicatorTarget, IndicatorValue, Node
@@ -76,6 +79,12 @@ QUERIES_PER_PATH = 12  # distinct query strings followed per page path pattern (
 # The sign-in page's `?next=` variants are the same page.
 QUERY_EXCEPTIONS = {"/accounts/login/": 1}
 MISSING_ID = 987654321
+DOCUMENT_EMAIL = "somchai.privacy@example.go.th"
+DOCUMENT_PHONE = "02-643-1234"
+PENDING_DOCUMENT = "บันทึกร่างภายในที่ยังไม่ผ่านการตรวจ เรื่องการประชุมหารือลับกับกระทรวงกลาโหม วันที่ 9 พฤษภาคม 2568\n"
+CONFIRMED_DOCUMENT = (
+    f"รายงานผลการประชุมความร่วมมืออาเซียน วันที่ 17 ก.ค. 2568\nติดต่อผู้ประสานงาน {DOCUMENT_EMAIL} โทร {DOCUMENT_PHONE}\n"
+)
 CRAWL_LIMITS = {"limit": PAGE_LIMIT, "per_path": QUERIES_PER_PATH, "exceptions": QUERY_EXCEPTIONS}
 PAGES_PER_LIST = 60  # cursor pages followed per list endpoint
 # The bulk downloads PRODUCT.md §5 names; whichever of them exists is fetched, as is any other under /api/v1/exports/.
@@ -201,6 +210,14 @@ def _add_missing_secrets() -> dict[str, int]:
         elif state == "approved":
             while report.status == WorkflowStatus.SUBMITTED:
                 report = _move(report, people["approver.mfa"], "approve")
+    # Two documents of reporter.mfa's organisation: one left pending (nothing of it is public), one confirmed by the
+    # reviewer (public, but the contact data in its text is hidden from the public).
+    organisation = Organisation.objects.get(code="mfa-ps-policy")
+    document_ingest(actor=people["reporter.mfa"], organisation=organisation, file_name="privacy-pending-note.txt",
+                    content=PENDING_DOCUMENT.encode())  # fmt: skip
+    confirmed = document_ingest(actor=people["reporter.mfa"], organisation=organisation,
+                                file_name="privacy-public-note.txt", content=CONFIRMED_DOCUMENT.encode())  # fmt: skip
+    document_confirm(actor=people["reviewer.nesdc"], document=confirmed, version=confirmed.version)
     return noted
 
 
@@ -320,6 +337,11 @@ def _collect() -> World:
     hidden_attachments = list(Attachment.objects.exclude(pk__in=_public_attachments()))
     for attachment in hidden_attachments:
         add(attachment.original_name, f"name of hidden file {attachment.pk}")
+    for document in Document.objects.exclude(status=DocumentStatus.CONFIRMED):
+        add(document.title, f"title of pending document {document.pk}")
+        add(document.text, f"text of pending document {document.pk}")
+    add(DOCUMENT_EMAIL, "an e-mail address in a confirmed document")
+    add(DOCUMENT_PHONE, "a telephone number in a confirmed document")
     for user in get_user_model().objects.all():
         for name, value in (("username", user.username), ("e-mail", user.email), ("name", user.get_full_name())):
             add(value, f"{name} of user {user.username}")
@@ -349,8 +371,10 @@ def _collect() -> World:
         "reports": list(_public_reports().values_list("pk", flat=True)),
         "attachments": list(_public_attachments().values_list("pk", flat=True)),
         "rounds": list(ReportingRound.objects.values_list("pk", flat=True)),
+        "documents": list(Document.objects.filter(status=DocumentStatus.CONFIRMED).values_list("pk", flat=True)),
     }
     hidden = {
+        "documents": list(Document.objects.exclude(status=DocumentStatus.CONFIRMED).values_list("pk", flat=True)),
         "projects": [p.pk for p in hidden_projects],
         "reports": [r.pk for r in hidden_reports],
         "attachments": [a.pk for a in hidden_attachments],
@@ -377,6 +401,8 @@ def _collect() -> World:
         "format": ["flat", "tree"],
         "basis": ["review", "public"],
         "version": [str(v) for v in FrameworkVersion.objects.values_list("label", flat=True)[:2]],
+        "source_type": ["text", "html", "pdf"],
+        "min_score": ["0"],
     }
     return World(secrets, dropped, byte_secrets, public, hidden, filter_values)
 
@@ -450,6 +476,7 @@ def _path_values(world: World, segment: str) -> list[str] | None:
         "reports": world.public["reports"] + world.hidden["reports"],
         "attachments": world.public["attachments"] + world.hidden["attachments"],
         "rounds": world.public["rounds"],
+        "documents": world.public["documents"] + world.hidden["documents"],
     }.get(segment)
     return None if values is None else [str(v) for v in values]
 

@@ -36,6 +36,7 @@ BENCHES: dict[str, str] = {
     "api": "tidtam.opendata.bench_api",
     "align": "tidtam.textkit.bench_align",
     "search": "tidtam.search.bench",
+    "similar": "tidtam.evaluation.bench_similar",
 }
 
 
