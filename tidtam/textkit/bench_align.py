@@ -105,9 +105,8 @@ class Miss:
     holdout: bool = False
 
 
-@dataclass(frozen=True)
-class Part:
-    """Accuracy on one part of the set (all items, the tuning part, the held-out part)."""
+class _Accuracy:
+    """Top-1 and top-3 rates of `items` of which `top1` and `top3` were right."""
 
     items: int
     top1: int
@@ -121,12 +120,21 @@ class Part:
     def top3_rate(self) -> float:
         return self.top3 / self.items if self.items else 0.0
 
+
+@dataclass(frozen=True)
+class Part(_Accuracy):
+    """Accuracy on one part of the set (all items, the tuning part, the held-out part)."""
+
+    items: int
+    top1: int
+    top3: int
+
     def as_dict(self) -> dict:
         return {"items": self.items, "top1": round(self.top1_rate, 4), "top3": round(self.top3_rate, 4)}
 
 
 @dataclass
-class AlignBenchReport:
+class AlignBenchReport(_Accuracy):
     framework: str
     version: str
     items: int
@@ -144,14 +152,6 @@ class AlignBenchReport:
     failures: list[str] = field(default_factory=list)
     parts: dict[str, Part] = field(default_factory=dict)  # "tuning", "holdout"
     show_holdout_misses: bool = False
-
-    @property
-    def top1_rate(self) -> float:
-        return self.top1 / self.items if self.items else 0.0
-
-    @property
-    def top3_rate(self) -> float:
-        return self.top3 / self.items if self.items else 0.0
 
     def as_dict(self) -> dict:
         return {
