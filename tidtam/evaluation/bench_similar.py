@@ -61,6 +61,7 @@ class SimilarBenchReport:
     baseline: Timing | None
     recall: float | None
     recall_strong: float | None  # of the brute-force top ten scoring at least the queue's threshold
+    shortfall: float | None  # mean of (brute-force score − found score) at the same rank: how near the misses are
     found_per_lookup: float
     queries: int
     failures: list[str] = field(default_factory=list)
@@ -86,6 +87,7 @@ class SimilarBenchReport:
             "baseline_ratio": round(self.ratio, 1) if self.ratio else None,
             "recall_at_10": round(self.recall, 4) if self.recall is not None else None,
             "recall_queue_worthy": round(self.recall_strong, 4) if self.recall_strong is not None else None,
+            "score_shortfall_at_rank": round(self.shortfall, 4) if self.shortfall is not None else None,
             "found_per_lookup": round(self.found_per_lookup, 2),
             "queries_per_lookup": self.queries,
             "failures": self.failures,
@@ -116,6 +118,11 @@ class SimilarBenchReport:
         if self.recall_strong is not None:
             lines.append(
                 f"  of those scoring ≥ {duplicates.QUEUE_MIN_SCORE} (the queue's threshold): {self.recall_strong:.1%}"
+            )
+        if self.shortfall is not None:
+            lines.append(
+                f"  score shortfall at the same rank (brute force − found, mean): {self.shortfall:.3f} "
+                "(near 0: the pairs missed score as high as those found)"
             )
         if self.failures:
             lines += ["", "ข้อผิดพลาด / problems:", *(f"  - {problem}" for problem in self.failures[:20])]
@@ -172,11 +179,11 @@ def run(*, progress, projects, baseline, seed, repeats, warmup, **_options) -> S
         similar_projects(user=user, project=sample[0], limit=LIMIT)
     queries = len(captured)
 
-    baseline_timing, recall, recall_strong = None, None, None
+    baseline_timing, recall, recall_strong, shortfall = None, None, None, None
     if baseline:
         progress(f"brute force for {min(baseline, len(sample))} of them …")
         base = visible_entries(user=user)
-        brute_samples, hits, wanted, strong_hits, strong = [], 0, 0, 0, 0
+        brute_samples, hits, wanted, strong_hits, strong, gaps = [], 0, 0, 0, 0, []
         for pk in sample[:baseline]:
             answer = []
 
@@ -193,9 +200,12 @@ def run(*, progress, projects, baseline, seed, repeats, warmup, **_options) -> S
             queue_worthy = {pair.project_id for pair in answer if pair.match.score >= duplicates.QUEUE_MIN_SCORE}
             strong_hits += len(queue_worthy & got)
             strong += len(queue_worthy)
+            found_scores = [item.score for item in results[pk]]
+            gaps += [pair.match.score - score for pair, score in zip(answer, found_scores, strict=False)]
         baseline_timing = Timing(tuple(brute_samples))
         recall = hits / wanted if wanted else 1.0
         recall_strong = strong_hits / strong if strong else None
+        shortfall = sum(gaps) / len(gaps) if gaps else None
 
     return SimilarBenchReport(
         database=database_label(),
@@ -207,6 +217,7 @@ def run(*, progress, projects, baseline, seed, repeats, warmup, **_options) -> S
         baseline=baseline_timing,
         recall=recall,
         recall_strong=recall_strong,
+        shortfall=shortfall,
         found_per_lookup=sum(found) / len(found) if found else 0.0,
         queries=queries,
         failures=failures,
