@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.management.base import CommandError
+from django.db import transaction
 from django.test import Client
 
 from tidtam.core.errors import bilingual
@@ -30,7 +31,10 @@ from tidtam.core.management.commands.bench import (
 )
 from tidtam.evaluation import duplicates
 from tidtam.evaluation.selectors import similar_projects
-from tidtam.projects.models import Project
+from tidtam.organisations.models import Organisation
+from tidtam.projects.models import BudgetLine, Project
+from tidtam.search.choices import EntryKind
+from tidtam.search.indexing import reindex
 from tidtam.search.selectors import visible_entries
 from tidtam.workflow.choices import WorkflowStatus
 
@@ -41,12 +45,19 @@ HELP = (
 BAR_MS = 200.0
 BAR_PROJECTS = 50_000
 LIMIT = 10
+BUDGET_FIELDS = ("project_id", "fiscal_year", "source", "amount")
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--projects", type=at_least(1), default=50, help="random projects to look up (default 50)")
     parser.add_argument("--baseline", type=at_least(0), default=10, help="of them, brute-force scans (default 10)")
     parser.add_argument("--seed", type=at_least(0), default=1, help="random seed (default 1)")
+    parser.add_argument(
+        "--planted",
+        type=at_least(0),
+        default=20,
+        help="of them, copies planted under another organisation, then looked for (default 20; rolled back)",
+    )
     add_timing_arguments(parser, repeats=1, warmup=1)
 
 
@@ -65,6 +76,11 @@ class SimilarBenchReport:
     found_per_lookup: float
     queries: int
     failures: list[str] = field(default_factory=list)
+    planted: list[int | None] = field(default_factory=list)  # the rank at which each planted copy was found
+
+    @property
+    def found_planted(self) -> int:
+        return sum(rank is not None for rank in self.planted)
 
     @property
     def ratio(self) -> float | None:
@@ -88,6 +104,7 @@ class SimilarBenchReport:
             "recall_at_10": round(self.recall, 4) if self.recall is not None else None,
             "recall_queue_worthy": round(self.recall_strong, 4) if self.recall_strong is not None else None,
             "score_shortfall_at_rank": round(self.shortfall, 4) if self.shortfall is not None else None,
+            "planted": {"copies": len(self.planted), "found_first": self.planted.count(1), "found": self.found_planted},
             "found_per_lookup": round(self.found_per_lookup, 2),
             "queries_per_lookup": self.queries,
             "failures": self.failures,
@@ -124,12 +141,49 @@ class SimilarBenchReport:
                 f"  score shortfall at the same rank (brute force − found, mean): {self.shortfall:.3f} "
                 "(near 0: the pairs missed score as high as those found)"
             )
+        if self.planted:
+            lines.append(
+                f"สำเนาที่ฝังไว้ / planted copies (another organisation, a word added to the name): {len(self.planted)}; "
+                f"found first {self.planted.count(1)}, among the first {LIMIT} {self.found_planted}"
+            )
         if self.failures:
             lines += ["", "ข้อผิดพลาด / problems:", *(f"  - {problem}" for problem in self.failures[:20])]
         return "\n".join(lines)
 
 
-def run(*, progress, projects, baseline, seed, repeats, warmup, **_options) -> SimilarBenchReport:
+def _planted_ranks(sample: list[int], user) -> list[int | None]:
+    """Copy each project under another organisation (its name with a word added; its texts, places, partners and
+    budget the same), index the copies, and find each original's copy among its similar projects: the rank, or None.
+    Written straight to the tables (no services, no audit) and rolled back."""
+    ranks: list[int | None] = []
+    with transaction.atomic():
+        others = list(Organisation.objects.order_by("pk").values_list("pk", flat=True)[:50])
+        copies = {}
+        for project in Project.objects.filter(pk__in=sample).prefetch_related("provinces", "countries", "partners"):
+            places = (list(project.provinces.all()), list(project.countries.all()), list(project.partners.all()))
+            original = project.pk
+            project.pk = None
+            project.code = f"planted-{original}"
+            project.name_th = f"{project.name_th} ระยะที่สอง"
+            project.owner_id = next(pk for pk in others if pk != project.owner_id)
+            project.save()
+            project.provinces.set(places[0])
+            project.countries.set(places[1])
+            project.partners.set(places[2])
+            copies[original] = project.pk
+        BudgetLine.objects.bulk_create(
+            BudgetLine(**{**line, "project_id": copies[line["project_id"]]})
+            for line in BudgetLine.objects.filter(project_id__in=copies).values(*BUDGET_FIELDS)
+        )
+        reindex(EntryKind.PROJECT, copies.values())
+        for original, copy in copies.items():
+            found = [item.project.pk for item in similar_projects(user=user, project=original, limit=LIMIT)]
+            ranks.append(found.index(copy) + 1 if copy in found else None)
+        transaction.set_rollback(True)
+    return ranks
+
+
+def run(*, progress, projects, baseline, seed, repeats, warmup, planted, **_options) -> SimilarBenchReport:
     ids = list(Project.objects.filter(status=WorkflowStatus.ACCEPTED).order_by("pk").values_list("pk", flat=True))
     if not ids:
         raise CommandError(
@@ -207,7 +261,13 @@ def run(*, progress, projects, baseline, seed, repeats, warmup, **_options) -> S
         recall_strong = strong_hits / strong if strong else None
         shortfall = sum(gaps) / len(gaps) if gaps else None
 
+    planted_ranks = []
+    if planted:
+        progress(f"{min(planted, len(sample))} planted copies …")
+        planted_ranks = _planted_ranks(sample[:planted], user)
+
     return SimilarBenchReport(
+        planted=planted_ranks,
         database=database_label(),
         load=load_average_label(),
         projects=Project.objects.count(),

@@ -17,6 +17,7 @@ from tidtam.evaluation.models import DuplicateCandidate, DuplicateReview, Verdic
 from tidtam.evaluation.selectors import duplicate_queue, similar_projects
 from tidtam.evaluation.services import duplicate_mark
 from tidtam.evaluation.tests.duplicate_world import ANONYMOUS, codes
+from tidtam.projects.models import Project
 
 pytestmark = pytest.mark.django_db
 
@@ -308,6 +309,10 @@ def test_the_benchmark_runs_on_a_small_database(dups, capsys):
     assert report["selector"]["samples"] == 3 and report["api"]["samples"] == 3
     assert report["baseline"]["samples"] == 2 and 0 <= report["recall_at_10"] <= 1
     assert report["queries_per_lookup"] <= 16
+    # every planted copy (another organisation, same texts, places and budget) is found; the copies are gone after
+    assert report["planted"]["copies"] == report["planted"]["found"] == 3
+    assert report["projects"] == Project.objects.count()
+    assert not Project.objects.filter(code__startswith="planted-").exists()
 
 
 def test_a_project_hidden_since_it_was_indexed_stays_hidden(dups):
