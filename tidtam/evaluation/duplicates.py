@@ -22,12 +22,13 @@ Candidates, fast. Scoring every pair is quadratic (50k projects a year: over a b
 database's full-text index finds the candidates: its most distinctive terms (the name's, then the text's, rarest
 first; at most `MAX_QUERY_TERMS`, and at most `MATCH_BUDGET` estimated matching entries, so the query's cost is
 bounded whatever the size of the index) go to `search.backends.ranked(…, match_all=False)` — any term, BM25-ranked,
-titles weigh more — over the project entries of *other* organisations whose fiscal years overlap and that the user
+titles weigh more; the entries holding every distinctive term (a second, "every term" query: a copy of the project)
+come first — over the project entries of *other* organisations whose fiscal years overlap and that the user
 may see; the best `CANDIDATES` are scored in Python with their locations, partners and budgets loaded in four
 queries. A lookup costs about a dozen queries, whatever the size of the database.
 
 The reviewers' queue is precomputed. `tidtam duplicates scan [--fiscal-year]` runs the same candidate search for
-every project (linear: one full-text query per project, the features loaded per batch) and stores the pairs that
+every project (linear: two full-text queries per project, the features loaded per batch) and stores the pairs that
 score at least `QUEUE_MIN_SCORE` in `DuplicateCandidate`, each pair once (lower id first), replacing the rows of the
 projects it scanned. The page then reads one page of stored pairs, best first, filtered and restricted to what the
 reviewer may see — an indexed ORDER BY, not a computation — with the verdicts reviewers gave. Computing the queue per
@@ -125,11 +126,14 @@ def text_terms(entry: SearchEntry) -> frozenset[str]:
     return frozenset(t for t in set(entry.terms.split()) if len(t) > 1 and not t.isdigit())
 
 
-def query_terms(profile: Profile, weights: TermWeights | None = None, limit: int = MAX_QUERY_TERMS) -> list[str]:
+def query_terms(
+    profile: Profile, weights: TermWeights | None = None, limit: int = MAX_QUERY_TERMS, budget: float = MATCH_BUDGET
+) -> list[str]:
     """The project's most distinctive terms for the full-text query: its name's, then its text's, the rarest first
     (ties: the longest — in Thai a long term is usually a specific compound). Terms too common to tell projects apart
     are left out, and so is any term that would take the estimated matches past `MATCH_BUDGET` (the database ranks
-    every entry holding any term: the cost grows with their number, not with the size of the index)."""
+    every entry holding any term: the cost grows with their number, not with the size of the index). An "every
+    term" query has no such cost (`budget=math.inf`)."""
     weights = weights or UNIFORM
 
     def rarest(terms) -> list[str]:
@@ -139,7 +143,7 @@ def query_terms(profile: Profile, weights: TermWeights | None = None, limit: int
     matches = 0.0
     for term in rarest(profile.name_terms) + rarest(profile.text_terms - profile.name_terms):
         estimate = weights.matches(term)
-        if chosen and matches + estimate > MATCH_BUDGET:
+        if chosen and matches + estimate > budget:
             continue
         chosen.append(term)
         matches += estimate
@@ -445,14 +449,14 @@ def ranked_candidates(
     limit: int = CANDIDATES,
     fiscal_year: int | None = None,
 ) -> list[int]:
-    """Entry ids of the best `limit` candidates by the full-text index (any distinctive term): one full-text lookup."""
-    terms = query_terms(profile, weights)
-    return [
-        pk
-        for pk, _ in backends.ranked(
-            terms, candidate_entries(base, profile, fiscal_year=fiscal_year), limit, match_all=False
-        )
-    ]
+    """Entry ids of the best `limit` candidates by the full-text index: those holding every distinctive term first (a
+    copy of the project, which would otherwise tie with the many projects sharing some of its words), then those
+    holding any. Two full-text lookups."""
+    entries = candidate_entries(base, profile, fiscal_year=fiscal_year)
+    all_terms = query_terms(profile, weights, budget=math.inf)
+    every = backends.ranked(all_terms, entries, limit, match_all=True) if len(all_terms) > 1 else []
+    some = backends.ranked(query_terms(profile, weights), entries, limit, match_all=False)
+    return list(dict.fromkeys(pk for pk, _ in every + some))[:limit]
 
 
 @dataclass(frozen=True)
@@ -465,7 +469,8 @@ def similar_to(
     *, base: QuerySet[SearchEntry], project_id: int, limit: int, min_score: float, candidates: int = CANDIDATES
 ) -> list[ScoredPair]:
     """The projects among `base` (entries the caller may see) most like this one, best first, at least `min_score`.
-    A fixed number of queries: the project's entry, the full-text query, the candidates' entries, four for features."""
+    A fixed number of queries: the project's entry, the two full-text queries, the candidates' entries, four for
+    features."""
     entry = project_entry(project_id)
     if entry is None:
         return []
