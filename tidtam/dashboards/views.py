@@ -18,7 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from tidtam.core.errors import NotFound
+from tidtam.core.views import or_404
 from tidtam.dashboards import selectors
 from tidtam.dashboards.charts import (
     Bar,
@@ -77,13 +77,6 @@ def _reverse(name: str, *args) -> str:
         return ""
 
 
-def _or_404(function, **kwargs):
-    try:
-        return function(**kwargs)
-    except NotFound as error:
-        raise Http404(error.message) from error
-
-
 def _render(request: HttpRequest, body: str, context: dict) -> HttpResponse:
     """The whole page, or only its body for an htmx request from the page's own filter form."""
     context["body_template"] = body
@@ -95,7 +88,7 @@ def _render(request: HttpRequest, body: str, context: dict) -> HttpResponse:
 
 
 def _filters(request: HttpRequest, *, with_framework: bool = True) -> DashboardFilters:
-    return _or_404(dashboard_filters, user=request.user, params=request.GET, with_framework=with_framework)
+    return or_404(dashboard_filters, user=request.user, params=request.GET, with_framework=with_framework)
 
 
 def _picker_context(request: HttpRequest, filters: DashboardFilters, years: list[int]) -> dict:
@@ -227,7 +220,7 @@ def _history_chart(history: selectors.IndicatorHistory) -> LineChart | None:
 def node(request: HttpRequest, pk: int) -> HttpResponse:
     """One plan node for a fiscal year: its figures, children, indicators with status and history, the projects
     counted under it and the gaps in its subtree."""
-    node = _or_404(node_get, user=request.user, pk=pk)
+    node = or_404(node_get, user=request.user, pk=pk)
     version = node.framework_version
     filters = _filters(request, with_framework=False)
     filters.framework, filters.version = version.framework, version
@@ -366,7 +359,7 @@ def organisation(request: HttpRequest, code: str) -> HttpResponse:
 def round_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     """A reporting round: reports counted and money disbursed in it for everyone; reports by workflow status and
     completeness only for those who may see completeness (the public never learns of drafts)."""
-    round_ = _or_404(round_get, user=request.user, pk=pk)
+    round_ = or_404(round_get, user=request.user, pk=pk)
     filters = _filters(request, with_framework=False)
     filters.fiscal_year = round_.fiscal_year
     rows = completeness(user=request.user, round=round_) if may_see_completeness(request.user) else None

@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tidtam.core.errors import Forbidden, NotFound, ServiceError
+from tidtam.core.errors import Forbidden, ServiceError
+from tidtam.core.views import or_404, posted_version
 from tidtam.documents import selectors
 from tidtam.documents.choices import DocumentStatus, LinkStatus, SourceType
 from tidtam.documents.extract import file_error, max_bytes
@@ -24,13 +25,6 @@ from tidtam.documents.services import document_confirm, document_ingest, documen
 
 PAGE_SIZE = 25
 READ_CHUNK = 64 * 1024
-
-
-def _or_404(selector, **kwargs):
-    try:
-        return selector(**kwargs)
-    except NotFound as error:
-        raise Http404(error.message) from error
 
 
 @require_GET
@@ -118,7 +112,7 @@ def _detail_context(request: HttpRequest, document, **extra) -> dict:
 
 @require_GET
 def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    document = _or_404(selectors.document_get, user=request.user, pk=pk)
+    document = or_404(selectors.document_get, user=request.user, pk=pk)
     return render(request, "documents/document_detail.html", _detail_context(request, document))
 
 
@@ -126,7 +120,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def document_download(request: HttpRequest, pk: int) -> FileResponse:
     """The original file, always as a download, for those who may see the document's pending state (the file may
     hold contact data the public page hides)."""
-    document = _or_404(selectors.document_get, user=request.user, pk=pk)
+    document = or_404(selectors.document_get, user=request.user, pk=pk)
     if not selectors.may_see_pending(user=request.user, document=document):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
@@ -148,11 +142,8 @@ def document_download(request: HttpRequest, pk: int) -> FileResponse:
 def document_confirm_view(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("documents:detail", args=[pk]))
-    document = _or_404(selectors.document_get, user=request.user, pk=pk)
-    try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        version = -1
+    document = or_404(selectors.document_get, user=request.user, pk=pk)
+    version = posted_version(request)
     try:
         document_confirm(actor=request.user, document=document, version=version)
     except Forbidden as error:
@@ -174,7 +165,7 @@ def link_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     link = DocumentLink.objects.filter(pk=pk).first()
     if link is None:
         raise Http404("no such link")
-    document = _or_404(selectors.document_get, user=request.user, pk=link.document_id)
+    document = or_404(selectors.document_get, user=request.user, pk=link.document_id)
     service = document_link_confirm if decision == "confirm" else document_link_reject
     try:
         link = service(actor=request.user, link=link)

@@ -11,8 +11,8 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
-from tidtam.core.errors import NotFound
 from tidtam.core.selectors import audit_timeline, may_see_actors
+from tidtam.core.views import or_404
 from tidtam.opendata.selectors import node_status, node_statuses
 from tidtam.plans import selectors
 from tidtam.plans.models import FrameworkVersion
@@ -22,14 +22,6 @@ TIMELINE_LIMIT = 50
 
 def _lang() -> str:
     return "en" if get_language() == "en" else "th"
-
-
-def _or_404(selector, **kwargs):
-    """Call a `*_get` selector; its NotFound becomes a 404 page."""
-    try:
-        return selector(**kwargs)
-    except NotFound as error:
-        raise Http404(error.message) from error
 
 
 def _number(value: Decimal | None) -> str:
@@ -84,9 +76,9 @@ def framework_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def framework_detail(request: HttpRequest, code: str) -> HttpResponse:
     """The framework's tree: top-level nodes (children load with htmx), or the whole tree with `?expand=all`."""
-    framework = _or_404(selectors.framework_get, user=request.user, code=code)
+    framework = or_404(selectors.framework_get, user=request.user, code=code)
     label = request.GET.get("version") or None
-    version = _or_404(selectors.framework_version_get, user=request.user, framework=framework, label=label)
+    version = or_404(selectors.framework_version_get, user=request.user, framework=framework, label=label)
     expand_all = request.GET.get("expand") == "all"
     if expand_all:
         # One query for the whole tree; nesting happens in Python.
@@ -115,8 +107,8 @@ def framework_detail(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def node_children(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     """The htmx partial: a `<ul>` of a node's direct children."""
-    framework = _or_404(selectors.framework_get, user=request.user, code=code)
-    node = _or_404(selectors.node_get, user=request.user, pk=pk)
+    framework = or_404(selectors.framework_get, user=request.user, code=code)
+    node = or_404(selectors.node_get, user=request.user, pk=pk)
     version = node.framework_version
     if version.framework_id != framework.pk:
         raise Http404("node not in framework")
@@ -161,7 +153,7 @@ def _indicator_rows(indicators) -> list[dict]:
 @require_GET
 def node_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A node: where it sits, its children, indicators, cross-links and audit timeline."""
-    node = _or_404(selectors.node_get, user=request.user, pk=pk)
+    node = or_404(selectors.node_get, user=request.user, pk=pk)
     version = node.framework_version
     ancestors = selectors.node_ancestors(node=node)
     children = list(selectors.node_children(user=request.user, framework_version=version, parent=node))

@@ -22,12 +22,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tidtam.core.errors import Conflict, Forbidden, NotFound, ServiceError, ValidationFailed
+from tidtam.core.errors import Conflict, Forbidden, ServiceError, ValidationFailed
 from tidtam.core.models import Province
 from tidtam.core.permissions import Action, can
 from tidtam.core.selectors import audit_timeline, may_see_actors
 from tidtam.core.templatetags.thai import be_date
 from tidtam.core.thaicalendar import ce_to_be, fiscal_year, thai_month_name
+from tidtam.core.views import or_404, posted_version
 from tidtam.evaluation.alignment import form_suggestions, form_text
 from tidtam.opendata.selectors import project_reports
 from tidtam.organisations.models import Organisation
@@ -55,13 +56,6 @@ from tidtam.workflow.templatetags.workflow import language_part
 PAGE_SIZE = 25
 TIMELINE_LIMIT = 50
 ERROR_KEY = re.compile(r"^(?P<name>\w+)(?:\[(?P<index>\d+)\])?(?:\.(?P<field>\w+))?$")
-
-
-def _or_404(selector, **kwargs):
-    try:
-        return selector(**kwargs)
-    except NotFound as error:
-        raise Http404(error.message) from error
 
 
 def _money(value: Decimal | None) -> str:
@@ -267,7 +261,7 @@ def _detail_context(request: HttpRequest, project: Project, **extra) -> dict:
 
 @require_GET
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    project = _or_404(selectors.project_get, user=request.user, pk=pk)
+    project = or_404(selectors.project_get, user=request.user, pk=pk)
     return render(request, "projects/project_detail.html", _detail_context(request, project))
 
 
@@ -504,7 +498,7 @@ def project_create_view(request: HttpRequest) -> HttpResponse:
 def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    project = _or_404(selectors.project_get, user=request.user, pk=pk)
+    project = or_404(selectors.project_get, user=request.user, pk=pk)
     return _form_page(request, project)
 
 
@@ -523,7 +517,7 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
     """Attach a file to a draft project; errors are shown on the project page with the service's status."""
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("projects:detail", args=[pk]))
-    project = _or_404(selectors.project_get, user=request.user, pk=pk)
+    project = or_404(selectors.project_get, user=request.user, pk=pk)
     form = AttachmentForm(request.POST, request.FILES)
     status = 400
     if form.is_valid():
@@ -550,13 +544,10 @@ def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Remove an attachment (field `version`: its project's or report's version)."""
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("projects:list"))
-    attachment = _or_404(selectors.attachment_get, user=request.user, pk=pk)
+    attachment = or_404(selectors.attachment_get, user=request.user, pk=pk)
     project = attachment.project
     default = reverse("projects:detail", args=[project.pk]) + "#attachments"
-    try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        version = -1
+    version = posted_version(request)
     try:
         attachment_remove(actor=request.user, attachment=attachment, version=version)
     except Forbidden as error:
@@ -571,7 +562,7 @@ def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     """Stream a file the user may see, always as a download, never sniffed or rendered by the browser."""
-    attachment = _or_404(selectors.attachment_get, user=request.user, pk=pk)
+    attachment = or_404(selectors.attachment_get, user=request.user, pk=pk)
     try:
         handle = attachment.file.open("rb")
     except (FileNotFoundError, ValueError) as error:
